@@ -1,0 +1,44 @@
+import { buildSubgraphSchema } from "@apollo/subgraph";
+import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
+import { printSchemaWithDirectives } from "@graphql-tools/utils";
+import { parse, type GraphQLSchema } from "graphql";
+import { buildSchema, createResolversMap, type BuildSchemaOptions } from "type-graphql";
+import type { RequestContext } from "./context.ts";
+import type { LoaderSpec } from "./loaders.ts";
+
+/** The Federation version and the directives every Aisle subgraph may use. One place, so all subgraphs agree. */
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@interfaceObject"])`;
+
+/** `__resolveReference` for one entity type, resolved through a per-request DataLoader: one lookup per request. */
+export type ReferenceResolvers = Record<string, { __resolveReference: (reference: { id: string }, context: RequestContext) => unknown }>;
+
+/**
+ * The reference resolver of an entity keyed by `id`: every `_entities` representation of that type in one
+ * request goes into one batch call of `loader`. Unknown ids resolve to null.
+ */
+export function referenceById<V>(loader: LoaderSpec<string, V>): ReferenceResolvers[string] {
+  return {
+    __resolveReference: (reference, context) => context.loaders.get(loader).load(reference.id),
+  };
+}
+
+export interface FederatedSchemaOptions extends Omit<BuildSchemaOptions, "skipCheck" | "emitSchemaFile"> {
+  /** Keyed by entity type name. */
+  readonly references?: ReferenceResolvers;
+}
+
+/**
+ * Turns type-graphql classes into a Federation 2 subgraph schema: builds the type-graphql schema, prints it
+ * with its directives (`@key` and friends), adds the `@link` to the federation spec and merges the
+ * type-graphql resolvers with the entity reference resolvers.
+ */
+export async function buildFederatedSchema(options: FederatedSchemaOptions): Promise<GraphQLSchema> {
+  const { references = {}, ...buildOptions } = options;
+  const schema = await buildSchema({ ...buildOptions, skipCheck: true });
+  const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
+  const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
+  for (const [typeName, reference] of Object.entries(references)) {
+    resolvers[typeName] = { ...(resolvers[typeName] ?? {}), ...reference } as GraphQLResolverMap<unknown>[string];
+  }
+  return buildSubgraphSchema({ typeDefs, resolvers });
+}

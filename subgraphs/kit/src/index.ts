@@ -1,0 +1,15 @@
+import "reflect-metadata";
+export * from "./config.ts";
+export * from "./context.ts";
+export * from "./errors.ts";
+export * from "./federation.ts";
+export * from "./health.ts";
+export * from "./http.ts";
+export * from "./identity.ts";
+export * from "./loaders.ts";
+export * from "./logger.ts";
+export * from "./relay.ts";
+export * from "./server.ts";
+export * from "./subgraph.ts";
+export * from "./money.ts";
+export * from "./container.ts";

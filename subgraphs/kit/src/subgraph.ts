@@ -1,0 +1,111 @@
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import type { GraphQLSchema } from "graphql";
+import { z } from "zod";
+import { parseEnv, serverEnvShape, env, ConfigError } from "./config.ts";
+import { contextFromHeaders, type RequestContext, type UnsignedPolicy } from "./context.ts";
+import { formatErrorFor } from "./errors.ts";
+import { HealthState, type ReadinessCheck } from "./health.ts";
+import { createGraphQLHttpHandler } from "./http.ts";
+import { createLogger, logLevelFrom, type Logger } from "./logger.ts";
+import { runUntilSignalled, startHttpServer, type RunningServer } from "./server.ts";
+
+/** The development secret documented in the README; refused in production. */
+export const DEV_INTERNAL_SECRET = "aisle-dev-internal-secret-not-for-production";
+
+export const subgraphEnvShape = {
+  ...serverEnvShape,
+  /** Secret shared with the gateway to verify the forwarded identity (HMAC-SHA256). */
+  AISLE_INTERNAL_SECRET: z.string().min(16).default(DEV_INTERNAL_SECRET),
+  /**
+   * What to do with a request that lacks a valid gateway signature: treat the caller as anonymous, or reject
+   * it with 401. Default: reject in production, anonymous in development.
+   */
+  AISLE_UNSIGNED_REQUESTS: z.enum(["anonymous", "reject"]).optional(),
+};
+
+export type SubgraphEnv = z.infer<z.ZodObject<typeof subgraphEnvShape>>;
+
+/** What a subgraph's factory hands to the kit. */
+export interface SubgraphParts {
+  readonly schema: GraphQLSchema;
+  readonly readiness?: readonly ReadinessCheck[];
+  /** Releases what the subgraph holds (connections, worker pools). Called after in-flight requests finish. */
+  readonly close?: () => Promise<void>;
+}
+
+/** Everything that makes a subgraph: its name, its default port, and a factory for its schema and services. */
+export interface SubgraphDefinition {
+  readonly name: string;
+  readonly defaultPort: number;
+  create(input: { readonly env: Readonly<Record<string, string | undefined>>; readonly log: Logger }): Promise<SubgraphParts>;
+}
+
+export interface StartOptions {
+  /** Defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Overrides PORT; 0 picks a free port (tests). */
+  readonly port?: number;
+  readonly log?: Logger;
+}
+
+export function resolveSubgraphEnv(
+  definition: SubgraphDefinition,
+  source: Readonly<Record<string, string | undefined>>,
+): SubgraphEnv & { PORT: number; unsignedPolicy: UnsignedPolicy } {
+  const parsed = parseEnv({ ...subgraphEnvShape, PORT: env.port(definition.defaultPort) }, source);
+  const production = parsed.NODE_ENV === "production";
+  if (production && parsed.AISLE_INTERNAL_SECRET === DEV_INTERNAL_SECRET) {
+    throw new ConfigError(["AISLE_INTERNAL_SECRET: must be set to a private value when NODE_ENV=production"]);
+  }
+  const unsignedPolicy = parsed.AISLE_UNSIGNED_REQUESTS ?? (production ? "reject" : "anonymous");
+  return { ...parsed, unsignedPolicy };
+}
+
+/** Starts a subgraph in this process: the way `main.ts`, the all-in-one demo and the tests all boot one. */
+export async function startSubgraph(definition: SubgraphDefinition, options: StartOptions = {}): Promise<RunningServer> {
+  const config = resolveSubgraphEnv(definition, options.env ?? process.env);
+  const log = options.log ?? createLogger(definition.name, config.LOG_LEVEL);
+  const production = config.NODE_ENV === "production";
+  const parts = await definition.create({ env: options.env ?? process.env, log });
+  const health = new HealthState(parts.readiness ?? []);
+  const apollo = new ApolloServer<RequestContext>({
+    schema: parts.schema,
+    introspection: !production,
+    includeStacktraceInErrorResponses: !production,
+    formatError: formatErrorFor(production),
+    plugins: [production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault()],
+    logger: log,
+  });
+  await apollo.start();
+  const contextOptions = { internalSecret: config.AISLE_INTERNAL_SECRET, unsignedPolicy: config.unsignedPolicy, log };
+  const running = await startHttpServer({
+    host: config.HOST,
+    port: options.port ?? config.PORT,
+    path: "/graphql",
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    log,
+    handler: createGraphQLHttpHandler({
+      apollo,
+      path: "/graphql",
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      health,
+      log,
+      context: async (req) => contextFromHeaders(req.headers, contextOptions),
+    }),
+    onCloseStart: () => health.markStopping(),
+    onClosed: async () => {
+      await apollo.stop();
+      await parts.close?.();
+    },
+  });
+  log.info({ url: running.url }, `${definition.name} subgraph ready`);
+  return running;
+}
+
+/** The whole of a subgraph's `main.ts`. */
+export function runSubgraphMain(definition: SubgraphDefinition): void {
+  const log = createLogger(definition.name, logLevelFrom(process.env));
+  void runUntilSignalled(() => startSubgraph(definition, { log }), log);
+}
