@@ -1,0 +1,4 @@
+import { runSubgraphMain } from "@aisle/kit";
+import { catalogSubgraph } from "./index.ts";
+
+runSubgraphMain(catalogSubgraph);
