@@ -3,7 +3,11 @@ import { z } from "zod";
 import { ConfigError, env, parseEnv } from "./config.ts";
 
 describe("parseEnv", () => {
-  const shape = { PORT: env.port(4001), DEBUG: env.boolean(false), NAME: z.string().min(2).default("catalog") };
+  const shape = {
+    PORT: env.port(4001),
+    DEBUG: env.boolean(false),
+    NAME: z.string().min(2).default("catalog"),
+  };
 
   it("applies documented defaults", () => {
     expect(parseEnv(shape, {})).toEqual({ PORT: 4001, DEBUG: false, NAME: "catalog" });

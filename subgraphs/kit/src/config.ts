@@ -18,7 +18,10 @@ export function parseEnv<S extends z.ZodRawShape>(
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join(".");
     const value = env[name];
-    const shown = value === undefined ? "unset" : `got ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)}`;
+    const shown =
+      value === undefined
+        ? "unset"
+        : `got ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)}`;
     return `${name}: ${issue.message} (${shown})`;
   });
   throw new ConfigError(problems);

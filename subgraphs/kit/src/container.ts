@@ -9,7 +9,8 @@ export function instanceContainer(instances: readonly object[]): ContainerType {
   return {
     get(someClass) {
       const instance = byClass.get(someClass);
-      if (instance === undefined) throw new Error(`No resolver instance registered for ${String(someClass.name)}`);
+      if (instance === undefined)
+        throw new Error(`No resolver instance registered for ${String(someClass.name)}`);
       return instance;
     },
   };

@@ -48,7 +48,11 @@ export function requestIdFrom(headers: IncomingHttpHeaders): string {
 export function contextFromHeaders(headers: IncomingHttpHeaders, options: ContextOptions): RequestContext {
   const requestId = requestIdFrom(headers);
   const raw = headers[Headers.identity];
-  const verification = verifyIdentity(typeof raw === "string" ? raw : undefined, requestId, options.internalSecret);
+  const verification = verifyIdentity(
+    typeof raw === "string" ? raw : undefined,
+    requestId,
+    options.internalSecret,
+  );
   const log = options.log.child({ requestId });
   if (verification.ok) return new RequestContext(requestId, verification.identity, log);
   if (options.unsignedPolicy === "reject") {

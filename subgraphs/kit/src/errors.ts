@@ -58,14 +58,27 @@ export const unavailable = (what: string): GraphQLError =>
   codedError(ErrorCode.UNAVAILABLE, `${what} is unavailable right now; try again shortly`);
 
 /**
+ * Apollo Server wraps every validation error and overwrites its code with GRAPHQL_VALIDATION_FAILED; a
+ * validation rule of ours (an operation limit) that gave a public code of its own gets that code back.
+ */
+function codeOf(formatted: GraphQLFormattedError, error: unknown): unknown {
+  const code = formatted.extensions?.["code"];
+  if (code !== "GRAPHQL_VALIDATION_FAILED" || !(error instanceof GraphQLError)) return code;
+  const original = error.originalError;
+  const originalCode = original instanceof GraphQLError ? original.extensions["code"] : undefined;
+  return isPublicCode(originalCode) ? originalCode : code;
+}
+
+/**
  * Apollo `formatError` for Aisle servers. In production an error whose code is not one of the public codes
  * becomes a bare INTERNAL_SERVER_ERROR (no message, no stack); coded errors keep their code and message.
  */
 export function formatErrorFor(production: boolean) {
-  return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
-    const code = formatted.extensions?.["code"];
-    if (!production) return formatted;
-    const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
+  return (formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError => {
+    const code = codeOf(formatted, error);
+    const { stacktrace, exception: _exception, ...rest } = formatted.extensions ?? {};
+    const extensions = { ...rest, code, ...(production || stacktrace === undefined ? {} : { stacktrace }) };
+    if (!production) return { ...formatted, extensions };
     if (isPublicCode(code)) return { ...formatted, extensions };
     return {
       message: "Internal server error",

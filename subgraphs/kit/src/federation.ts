@@ -10,7 +10,10 @@ import type { LoaderSpec } from "./loaders.ts";
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@interfaceObject"])`;
 
 /** `__resolveReference` for one entity type, resolved through a per-request DataLoader: one lookup per request. */
-export type ReferenceResolvers = Record<string, { __resolveReference: (reference: { id: string }, context: RequestContext) => unknown }>;
+export type ReferenceResolvers = Record<
+  string,
+  { __resolveReference: (reference: { id: string }, context: RequestContext) => unknown }
+>;
 
 /**
  * The reference resolver of an entity keyed by `id`: every `_entities` representation of that type in one
@@ -38,7 +41,10 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
   const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   for (const [typeName, reference] of Object.entries(references)) {
-    resolvers[typeName] = { ...(resolvers[typeName] ?? {}), ...reference } as GraphQLResolverMap<unknown>[string];
+    resolvers[typeName] = {
+      ...(resolvers[typeName] ?? {}),
+      ...reference,
+    } as GraphQLResolverMap<unknown>[string];
   }
   return buildSubgraphSchema({ typeDefs, resolvers });
 }

@@ -17,9 +17,9 @@ describe("signed identity", () => {
 
   it("refuses a payload edited after signing", () => {
     const [version, , signature] = signIdentity(shopper, "req-1", secret, 1_000).split(".");
-    const forged = Buffer.from(JSON.stringify({ sub: "7", scp: ["service:ops"], rid: "req-1", exp: 99_999 })).toString(
-      "base64url",
-    );
+    const forged = Buffer.from(
+      JSON.stringify({ sub: "7", scp: ["service:ops"], rid: "req-1", exp: 99_999 }),
+    ).toString("base64url");
     expect(verifyIdentity(`${version}.${forged}.${signature}`, "req-1", secret, 1_000)).toEqual({
       ok: false,
       reason: "bad-signature",
@@ -40,6 +40,9 @@ describe("signed identity", () => {
 
   it("signs anonymous callers too", () => {
     const header = signIdentity({ userId: null, scopes: [] }, "r", secret, 0);
-    expect(verifyIdentity(header, "r", secret, 0)).toEqual({ ok: true, identity: { userId: null, scopes: [] } });
+    expect(verifyIdentity(header, "r", secret, 0)).toEqual({
+      ok: true,
+      identity: { userId: null, scopes: [] },
+    });
   });
 });

@@ -48,14 +48,22 @@ export function signIdentity(
   nowMs: number = Date.now(),
   ttlMs = 60_000,
 ): string {
-  const claims: SignedClaims = { sub: identity.userId, scp: identity.scopes, rid: requestId, exp: nowMs + ttlMs };
+  const claims: SignedClaims = {
+    sub: identity.userId,
+    scp: identity.scopes,
+    rid: requestId,
+    exp: nowMs + ttlMs,
+  };
   const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");
   return `${VERSION}.${payload}.${mac(secret, payload).toString("base64url")}`;
 }
 
 export type IdentityVerification =
   | { readonly ok: true; readonly identity: Identity }
-  | { readonly ok: false; readonly reason: "missing" | "malformed" | "bad-signature" | "expired" | "wrong-request" };
+  | {
+      readonly ok: false;
+      readonly reason: "missing" | "malformed" | "bad-signature" | "expired" | "wrong-request";
+    };
 
 export function verifyIdentity(
   header: string | undefined,
@@ -81,7 +89,9 @@ export function verifyIdentity(
   }
   if (typeof claims.exp !== "number" || claims.exp < nowMs) return { ok: false, reason: "expired" };
   if (claims.rid !== requestId) return { ok: false, reason: "wrong-request" };
-  const scopes = Array.isArray(claims.scp) ? claims.scp.filter((s): s is string => typeof s === "string") : [];
+  const scopes = Array.isArray(claims.scp)
+    ? claims.scp.filter((s): s is string => typeof s === "string")
+    : [];
   const userId = typeof claims.sub === "string" && claims.sub !== "" ? claims.sub : null;
   return { ok: true, identity: { userId, scopes } };
 }

@@ -24,7 +24,9 @@ describe("LoaderRegistry", () => {
   it("fails loudly when a batch function breaks the contract", async () => {
     const spec = defineLoader<string, string>("broken", async () => ["only one"]);
     const loader = new LoaderRegistry().get(spec);
-    await expect(Promise.all([loader.load("a"), loader.load("b")])).rejects.toThrow(/returned 1 values for 2 keys/);
+    await expect(Promise.all([loader.load("a"), loader.load("b")])).rejects.toThrow(
+      /returned 1 values for 2 keys/,
+    );
   });
 
   it("respects maxBatchSize", async () => {

@@ -9,7 +9,10 @@ export function createLogger(service: string, level: LevelWithSilent = "info"): 
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: ["req.headers.authorization", "headers.authorization", "*.cardNumber"], censor: "[redacted]" },
+    redact: {
+      paths: ["req.headers.authorization", "headers.authorization", "*.cardNumber"],
+      censor: "[redacted]",
+    },
   });
 }
 

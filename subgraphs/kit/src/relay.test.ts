@@ -35,8 +35,12 @@ describe("pageOf", () => {
   it("refuses page sizes outside 0..100 and cursors from another list", () => {
     expect(codeOf(() => pageOf(items, "s", { first: 101 }))).toBe("BAD_USER_INPUT");
     expect(codeOf(() => pageOf(items, "s", { first: -1 }))).toBe("BAD_USER_INPUT");
-    expect(codeOf(() => pageOf(items, "s", { first: 2, after: encodeCursor("other", 1) }))).toBe("BAD_USER_INPUT");
+    expect(codeOf(() => pageOf(items, "s", { first: 2, after: encodeCursor("other", 1) }))).toBe(
+      "BAD_USER_INPUT",
+    );
     expect(codeOf(() => pageOf(items, "s", { first: 2, after: "not a cursor" }))).toBe("BAD_USER_INPUT");
-    expect(codeOf(() => decodeCursor("s", Buffer.from("aisle:v1:s:-4").toString("base64url")))).toBe("BAD_USER_INPUT");
+    expect(codeOf(() => decodeCursor("s", Buffer.from("aisle:v1:s:-4").toString("base64url")))).toBe(
+      "BAD_USER_INPUT",
+    );
   });
 });

@@ -15,7 +15,10 @@ export class PageInfo {
   @Field(() => String, { nullable: true, description: "Cursor of the first item of the page." })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true, description: "Cursor of the last item; pass it as `after` for the next page." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Cursor of the last item; pass it as `after` for the next page.",
+  })
   endCursor!: string | null;
 }
 
@@ -37,7 +40,9 @@ export function connectionTypes<T extends object>(nodeType: ClassType<T>, nodeNa
     @Field(() => nodeType, { description: `The ${nodeName}.` })
     node!: T;
 
-    @Field(() => String, { description: "Opaque cursor of this item; pass it as `after` to continue after it." })
+    @Field(() => String, {
+      description: "Opaque cursor of this item; pass it as `after` to continue after it.",
+    })
     cursor!: string;
   }
 

@@ -39,7 +39,10 @@ export interface SubgraphParts {
 export interface SubgraphDefinition {
   readonly name: string;
   readonly defaultPort: number;
-  create(input: { readonly env: Readonly<Record<string, string | undefined>>; readonly log: Logger }): Promise<SubgraphParts>;
+  create(input: {
+    readonly env: Readonly<Record<string, string | undefined>>;
+    readonly log: Logger;
+  }): Promise<SubgraphParts>;
 }
 
 export interface StartOptions {
@@ -64,7 +67,10 @@ export function resolveSubgraphEnv(
 }
 
 /** Starts a subgraph in this process: the way `main.ts`, the all-in-one demo and the tests all boot one. */
-export async function startSubgraph(definition: SubgraphDefinition, options: StartOptions = {}): Promise<RunningServer> {
+export async function startSubgraph(
+  definition: SubgraphDefinition,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const config = resolveSubgraphEnv(definition, options.env ?? process.env);
   const log = options.log ?? createLogger(definition.name, config.LOG_LEVEL);
   const production = config.NODE_ENV === "production";
@@ -75,11 +81,17 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     formatError: formatErrorFor(production),
-    plugins: [production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault()],
+    plugins: [
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
+    ],
     logger: log,
   });
   await apollo.start();
-  const contextOptions = { internalSecret: config.AISLE_INTERNAL_SECRET, unsignedPolicy: config.unsignedPolicy, log };
+  const contextOptions = {
+    internalSecret: config.AISLE_INTERNAL_SECRET,
+    unsignedPolicy: config.unsignedPolicy,
+    log,
+  };
   const running = await startHttpServer({
     host: config.HOST,
     port: options.port ?? config.PORT,
