@@ -1,0 +1,122 @@
+import { readFile } from "node:fs/promises";
+import { ApolloGateway } from "@apollo/gateway";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import {
+  ANONYMOUS,
+  createGraphQLHttpHandler,
+  createLogger,
+  formatErrorFor,
+  HealthState,
+  Headers,
+  requestIdFrom,
+  startHttpServer,
+  type Logger,
+  type RunningServer,
+} from "@aisle/kit";
+import { loadGatewayConfig, urlVariableFor, type GatewayConfig } from "./config.ts";
+import type { GatewayContext } from "./context.ts";
+import { operationLimits } from "./limits.ts";
+import { SubgraphClient } from "./subgraph-client.ts";
+
+export interface StartGatewayOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Overrides PORT; 0 picks a free port (tests). */
+  readonly port?: number;
+  /** Overrides the subgraph URLs in the supergraph (tests start subgraphs on free ports). */
+  readonly subgraphUrls?: Readonly<Record<string, string>>;
+  readonly log?: Logger;
+}
+
+const echoRequestId: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart({ contextValue }) {
+    return {
+      async willSendResponse({ response }) {
+        response.http.headers.set(Headers.requestId, contextValue.requestId);
+      },
+    };
+  },
+};
+
+function subgraphUrl(
+  name: string,
+  supergraphUrl: string,
+  config: GatewayConfig,
+  overrides: Readonly<Record<string, string>>,
+) {
+  return overrides[name] ?? config.subgraphUrls.get(urlVariableFor(name)) ?? supergraphUrl;
+}
+
+/** Starts the public gateway over the composed supergraph: the one entry point frontends and partners call. */
+export async function startGateway(options: StartGatewayOptions = {}): Promise<RunningServer> {
+  // @apollo/gateway otherwise starts an OpenTelemetry exporter that reports to Apollo at construction.
+  process.env["APOLLO_TELEMETRY_DISABLED"] = "true";
+  const config = loadGatewayConfig(options.env ?? process.env);
+  const log = options.log ?? createLogger("gateway", config.LOG_LEVEL);
+  const production = config.NODE_ENV === "production";
+  const supergraphSdl = await readFile(config.SUPERGRAPH_PATH, "utf8");
+
+  const clients: SubgraphClient[] = [];
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger: log,
+    buildService: ({ name, url }) => {
+      const client = new SubgraphClient({
+        name,
+        url: subgraphUrl(name, url ?? "", config, options.subgraphUrls ?? {}),
+        timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+        connections: config.SUBGRAPH_CONNECTIONS,
+        internalSecret: config.AISLE_INTERNAL_SECRET,
+      });
+      clients.push(client);
+      return client;
+    },
+  });
+
+  const limits = operationLimits(config);
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: !production,
+    includeStacktraceInErrorResponses: !production,
+    formatError: formatErrorFor(production),
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    allowBatchedHttpRequests: false,
+    logger: log,
+    plugins: [
+      ...limits.plugins,
+      echoRequestId,
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+    ],
+  });
+  await apollo.start();
+  let loaded = true;
+  const health = new HealthState([{ name: "supergraph", check: async () => loaded }]);
+
+  const running = await startHttpServer({
+    host: config.HOST,
+    port: options.port ?? config.PORT,
+    path: "/graphql",
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    log,
+    handler: createGraphQLHttpHandler({
+      apollo,
+      path: "/graphql",
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      health,
+      log,
+      context: async (req) => ({ requestId: requestIdFrom(req.headers), identity: ANONYMOUS }),
+    }),
+    onCloseStart: () => health.markStopping(),
+    onClosed: async () => {
+      loaded = false;
+      await apollo.stop();
+      await Promise.all(clients.map((c) => c.close()));
+    },
+  });
+  log.info({ url: running.url }, "gateway ready");
+  return running;
+}

@@ -1,0 +1,107 @@
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
+import { GraphQLError } from "graphql";
+import { Agent, errors as undiciErrors, request } from "undici";
+import { ANONYMOUS, ErrorCode, Headers, signIdentity } from "@aisle/kit";
+import type { GatewayContext } from "./context.ts";
+
+export interface SubgraphClientOptions {
+  readonly name: string;
+  readonly url: string;
+  readonly timeoutMs: number;
+  readonly connections: number;
+  readonly internalSecret: string;
+}
+
+function isTimeout(error: unknown): boolean {
+  return (
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError ||
+    error instanceof undiciErrors.ConnectTimeoutError ||
+    (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))
+  );
+}
+
+/**
+ * Calls one subgraph over a pool of kept-alive connections (undici) with a deadline on every call, and
+ * forwards the request id and the signed identity. Stands in for RemoteGraphQLDataSource, whose default
+ * fetcher (make-fetch-happen over node-fetch) builds fetch objects per call and has no timeout.
+ */
+export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
+  readonly #agent: Agent;
+  readonly #options: SubgraphClientOptions;
+
+  constructor(options: SubgraphClientOptions) {
+    this.#options = options;
+    this.#agent = new Agent({
+      connections: options.connections,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 60_000,
+      connectTimeout: options.timeoutMs,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+  }
+
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { query, variables, operationName } = options.request;
+    const payload = { query, variables, operationName };
+    const context = options.context as Partial<GatewayContext>;
+    const requestId = context.requestId ?? "gateway-internal";
+    const identity = context.identity ?? ANONYMOUS;
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: "application/graphql-response+json, application/json",
+      [Headers.requestId]: requestId,
+      [Headers.identity]: signIdentity(identity, requestId, this.#options.internalSecret),
+    };
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(this.#options.url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(payload),
+        dispatcher: this.#agent,
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+      });
+    } catch (error) {
+      throw this.#failure(error);
+    }
+    const contentType = String(response.headers["content-type"] ?? "");
+    let body: unknown;
+    try {
+      body = contentType.includes("json") ? await response.body.json() : await response.body.text();
+    } catch (error) {
+      throw this.#failure(error);
+    }
+    // GraphQL over HTTP: a 4xx with a GraphQL body still carries the subgraph's coded errors; pass them on.
+    if (typeof body === "object" && body !== null && ("data" in body || "errors" in body)) {
+      return body as GatewayGraphQLResponse;
+    }
+    throw new GraphQLError(
+      `Subgraph ${this.#options.name} answered HTTP ${response.statusCode} without a GraphQL body`,
+      {
+        extensions: { code: ErrorCode.UNAVAILABLE, serviceName: this.#options.name },
+      },
+    );
+  }
+
+  #failure(error: unknown): GraphQLError {
+    if (isTimeout(error)) {
+      return new GraphQLError(
+        `Subgraph ${this.#options.name} did not answer within ${this.#options.timeoutMs} ms`,
+        {
+          extensions: { code: ErrorCode.TIMEOUT, serviceName: this.#options.name },
+        },
+      );
+    }
+    return new GraphQLError(`Subgraph ${this.#options.name} is unavailable`, {
+      extensions: { code: ErrorCode.UNAVAILABLE, serviceName: this.#options.name },
+      originalError: error instanceof Error ? error : undefined,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+}
