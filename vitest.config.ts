@@ -17,7 +17,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["**/src/**/*.test.ts", "scripts/**/*.test.ts"], exclude: ["**/node_modules/**"] },
+        test: {
+          name: "unit",
+          include: ["**/src/**/*.test.ts", "scripts/**/*.test.ts"],
+          exclude: ["**/node_modules/**"],
+        },
       },
       {
         extends: true,
