@@ -1,0 +1,46 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { runGatewayBench } from "./gateway.bench.ts";
+import { repoRoot } from "./lib/processes.ts";
+
+/**
+ * `npm run bench [-- --suite gateway --duration 10 --connections 10 --rounds 3]`. Prints figures and ratios,
+ * and writes them to bench/results/<suite>.json. Ratios of targets run side by side are what to compare
+ * across machines; absolute figures depend on the box.
+ */
+const { values } = parseArgs({
+  options: {
+    suite: { type: "string", default: "all" },
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "10" },
+    rounds: { type: "string", default: "3" },
+  },
+});
+const settings = {
+  durationSeconds: Number(values.duration),
+  connections: Number(values.connections),
+  rounds: Number(values.rounds),
+};
+const suites: Record<string, () => Promise<unknown>> = {
+  gateway: () => runGatewayBench(settings),
+};
+const chosen = values.suite === "all" ? Object.keys(suites) : [values.suite];
+const resultsDir = join(repoRoot, "bench/results");
+await mkdir(resultsDir, { recursive: true });
+for (const name of chosen) {
+  const suite = suites[name];
+  if (suite === undefined)
+    throw new Error(`Unknown suite ${name}; choose one of ${Object.keys(suites).join(", ")} or all`);
+  process.stderr.write(`bench ${name}: ${JSON.stringify(settings)}\n`);
+  const result = await suite();
+  const record = {
+    suite: name,
+    at: new Date().toISOString(),
+    node: process.version,
+    cpus: (await import("node:os")).cpus().length,
+    result,
+  };
+  await writeFile(join(resultsDir, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+}
