@@ -45,7 +45,9 @@ export const SUBGRAPH_NAMES = [
   "pricing",
 ] as const;
 
-export function loadGatewayConfig(source: Readonly<Record<string, string | undefined>> = process.env): GatewayConfig {
+export function loadGatewayConfig(
+  source: Readonly<Record<string, string | undefined>> = process.env,
+): GatewayConfig {
   const parsed = parseEnv(gatewayEnvShape, source);
   if (parsed.NODE_ENV === "production" && parsed.AISLE_INTERNAL_SECRET === DEV_INTERNAL_SECRET) {
     throw new ConfigError(["AISLE_INTERNAL_SECRET: must be set to a private value when NODE_ENV=production"]);

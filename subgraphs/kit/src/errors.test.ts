@@ -32,14 +32,18 @@ describe("formatErrorFor", () => {
 describe("formatErrorFor on validation errors", () => {
   it("gives an operation limit's own code back after Apollo overwrote it", async () => {
     const { GraphQLError } = await import("graphql");
-    const limit = new GraphQLError("Query depth limit of 12 exceeded", { extensions: { code: "QUERY_TOO_DEEP" } });
+    const limit = new GraphQLError("Query depth limit of 12 exceeded", {
+      extensions: { code: "QUERY_TOO_DEEP" },
+    });
     const wrapped = new GraphQLError(limit.message, {
       originalError: limit,
       extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
     });
     const formatted = { message: limit.message, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } };
     expect(formatErrorFor(true)(formatted, wrapped).extensions?.["code"]).toBe("QUERY_TOO_DEEP");
-    const plain = new GraphQLError("Cannot query field", { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } });
+    const plain = new GraphQLError("Cannot query field", {
+      extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+    });
     expect(formatErrorFor(true)(formatted, plain).extensions?.["code"]).toBe("GRAPHQL_VALIDATION_FAILED");
   });
 });
