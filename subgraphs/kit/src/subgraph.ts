@@ -85,6 +85,8 @@ export async function startSubgraph(
     includeStacktraceInErrorResponses: !production,
     formatError: formatErrorFor(production),
     plugins: [
+      // Federated traces would tell any caller that asks how long each resolver took; nothing here reads them.
+      ApolloServerPluginInlineTraceDisabled(),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
     ],
     logger: log,
