@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runGatewayBench } from "./gateway.bench.ts";
+import { runPlatformBench } from "./platform.bench.ts";
 import { repoRoot } from "./lib/processes.ts";
 
 /**
@@ -24,6 +25,7 @@ const settings = {
 };
 const suites: Record<string, () => Promise<unknown>> = {
   gateway: () => runGatewayBench(settings),
+  platform: () => runPlatformBench(),
 };
 const chosen = values.suite === "all" ? Object.keys(suites) : [values.suite];
 const resultsDir = join(repoRoot, "bench/results");

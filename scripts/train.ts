@@ -1,0 +1,113 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  MODELS_DIR,
+  modelNames,
+  prettifyJson,
+  PYTHON,
+  PYTHON_ENV,
+  refreshManifest,
+  requirePython,
+  run,
+  TSX,
+} from "./models.ts";
+
+const USAGE = `usage: npm run train -- <model>|all [--data <dir>] [--keep-data] [-- <args for train.py>]
+       npm run train -- --manifest-only
+
+For each model: runs models/<model>/export-data.ts into a temporary folder (when present; --data uses a folder
+you give instead), then /usr/bin/python3 models/<model>/train.py --data <dir> --out models/<model>, then
+rebuilds models/manifest.json from every model.json.`;
+
+interface TrainArgs {
+  readonly models: string[];
+  readonly data: string | undefined;
+  readonly keepData: boolean;
+  readonly manifestOnly: boolean;
+  readonly passThrough: string[];
+}
+
+function parse(argv: readonly string[]): TrainArgs {
+  const dashDash = argv.indexOf("--");
+  const own = dashDash === -1 ? argv : argv.slice(0, dashDash);
+  const passThrough = dashDash === -1 ? [] : argv.slice(dashDash + 1);
+  const models: string[] = [];
+  let data: string | undefined;
+  let keepData = false;
+  let manifestOnly = false;
+  for (let i = 0; i < own.length; i += 1) {
+    const arg = own[i] as string;
+    if (arg === "--data") data = own[++i];
+    else if (arg === "--keep-data") keepData = true;
+    else if (arg === "--manifest-only") manifestOnly = true;
+    else if (arg === "--help" || arg === "-h") {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else if (arg.startsWith("-"))
+      passThrough.push(arg, ...(own[i + 1]?.startsWith("-") === false ? [own[++i] as string] : []));
+    else models.push(arg);
+  }
+  return { models, data, keepData, manifestOnly, passThrough };
+}
+
+async function trainOne(model: string, args: TrainArgs): Promise<number> {
+  const started = Date.now();
+  const modelDir = join(MODELS_DIR, model);
+  const exporter = join(modelDir, "export-data.ts");
+  let dataDir = args.data;
+  let temporary: string | undefined;
+  if (dataDir === undefined) {
+    temporary = await mkdtemp(join(tmpdir(), `aisle-train-${model}-`));
+    dataDir = temporary;
+    if (existsSync(exporter)) {
+      process.stderr.write(`\n▶ ${model}: exporting training data into ${dataDir}\n`);
+      await run(TSX, ["--conditions=aisle-source", exporter, "--out", dataDir]);
+    } else {
+      process.stderr.write(`\n▶ ${model}: no export-data.ts; train.py gets an empty --data folder\n`);
+    }
+  }
+  try {
+    process.stderr.write(`▶ ${model}: training (${PYTHON} models/${model}/train.py)\n`);
+    await run(
+      PYTHON,
+      [join(modelDir, "train.py"), "--data", dataDir, "--out", modelDir, ...args.passThrough],
+      PYTHON_ENV,
+    );
+    await prettifyJson([join(modelDir, "model.json"), join(modelDir, "parity.json")]);
+  } finally {
+    if (temporary !== undefined && !args.keepData) await rm(temporary, { recursive: true, force: true });
+    else if (temporary !== undefined) process.stderr.write(`  (training data kept in ${temporary})\n`);
+  }
+  return (Date.now() - started) / 1000;
+}
+
+async function main(): Promise<void> {
+  const args = parse(process.argv.slice(2));
+  if (!args.manifestOnly) {
+    const known = await modelNames("train.py");
+    if (args.models.length === 0) throw new Error(`${USAGE}\n\nmodels: ${known.join(", ")}`);
+    const chosen = args.models.includes("all") ? known : args.models;
+    const unknown = chosen.filter((m) => !known.includes(m));
+    if (unknown.length > 0) {
+      throw new Error(`No models/<model>/train.py for: ${unknown.join(", ")} (models: ${known.join(", ")})`);
+    }
+    requirePython();
+    const timings: string[] = [];
+    for (const model of chosen) timings.push(`${model} ${(await trainOne(model, args)).toFixed(1)} s`);
+    process.stderr.write(`\n✔ trained: ${timings.join(", ")}\n`);
+  }
+  const { manifest, problems } = await refreshManifest();
+  process.stderr.write(
+    `✔ models/manifest.json: ${manifest.models.map((m) => `${m.name}@${m.version}`).join(", ") || "no models"}\n`,
+  );
+  if (problems.length > 0) {
+    throw new Error(`Left out of the manifest:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`\ntrain: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,183 @@
+import { randomUUID } from "node:crypto";
+import { createServer, connect, type Server, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { RedisFeatureBackend } from "./feature-backends.ts";
+import { demand, featureStoreContract, ManualClock } from "./feature-store.contract.ts";
+import { FeatureStore } from "./feature-store.ts";
+
+const REDIS_URL = "redis://127.0.0.1:6379";
+const PREFIX = `test:ml:${randomUUID()}`;
+
+async function redisUp(): Promise<boolean> {
+  const probe = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  probe.on("error", () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+const up = await redisUp();
+if (!up) process.stderr.write("Redis is not running on 127.0.0.1:6379: feature store Redis tests skipped\n");
+
+/** Deletes every key this file wrote. */
+async function cleanUp(): Promise<void> {
+  const client = new Redis(REDIS_URL);
+  const keys = await client.keys(`${PREFIX}*`);
+  if (keys.length > 0) await client.del(...keys);
+  client.disconnect();
+}
+
+/** A TCP server that accepts connections and never answers: a Redis that hangs. */
+async function blackHole(): Promise<{ server: Server; port: number; sockets: Socket[] }> {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    socket.on("data", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, port: (server.address() as AddressInfo).port, sockets };
+}
+
+/** A TCP proxy to the real Redis that can be switched to swallow everything (Redis stops answering). */
+async function switchableProxy(): Promise<{ port: number; hang(): void; close(): Promise<void> }> {
+  let hanging = false;
+  const sockets: Socket[] = [];
+  const server = createServer((client) => {
+    const upstream = connect(6379, "127.0.0.1");
+    sockets.push(client, upstream);
+    client.on("data", (d) => (hanging ? undefined : upstream.write(d)));
+    upstream.on("data", (d) => (hanging ? undefined : client.write(d)));
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    hang: () => (hanging = true),
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+afterAll(async () => {
+  if (up) await cleanUp();
+});
+
+describe.skipIf(!up)("FeatureStore on the real Redis", () => {
+  featureStoreContract(
+    "redis",
+    () => new RedisFeatureBackend({ url: REDIS_URL, commandTimeoutMs: 2_000 }),
+    `${PREFIX}:contract`,
+  );
+
+  it("writes values that expire when the set has a TTL", async () => {
+    const store = new FeatureStore({
+      backend: new RedisFeatureBackend({ url: REDIS_URL, commandTimeoutMs: 2_000 }),
+      namespace: PREFIX,
+    });
+    await store.connect(5_000);
+    const expiring = { ...demand, ttlSeconds: 60 };
+    await store.write(expiring, [["p1", { views7d: 1 }]]);
+    const client = new Redis(REDIS_URL);
+    const ttl = await client.ttl(store.keyOf(demand, "p1"));
+    client.disconnect();
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60);
+    await store.close();
+  });
+});
+
+describe("FeatureStore when Redis does not answer", () => {
+  it("degrades to defaults when nothing listens on the port, without throwing", async () => {
+    const store = new FeatureStore({
+      backend: new RedisFeatureBackend({
+        url: `redis://127.0.0.1:${await closedPort()}`,
+        commandTimeoutMs: 50,
+      }),
+      namespace: PREFIX,
+      timeoutMs: 50,
+    });
+    expect(await store.connect(100)).toBe(false);
+    const read = await store.read(demand, ["p1", "p2"]);
+    expect(read).toEqual({
+      values: [demand.defaults, demand.defaults],
+      degraded: true,
+      missing: ["p1", "p2"],
+      stale: [],
+    });
+    expect(store.stats.degradedReads).toBe(1);
+    await expect(store.write(demand, [["p1", { views7d: 1 }]])).rejects.toMatchObject({
+      extensions: { code: "UNAVAILABLE" },
+    });
+    expect(
+      await store
+        .readiness()
+        .check()
+        .catch(() => false),
+    ).toBe(false);
+    await store.close();
+  });
+
+  it("degrades when a server accepts the connection and never answers", async () => {
+    const hole = await blackHole();
+    const store = new FeatureStore({
+      backend: new RedisFeatureBackend({ url: `redis://127.0.0.1:${hole.port}`, commandTimeoutMs: 50 }),
+      namespace: PREFIX,
+      timeoutMs: 50,
+    });
+    const reads = await Promise.all([store.read(demand, ["p1"]), store.read(demand, ["p1", "p2"])]);
+    for (const read of reads) expect(read.degraded).toBe(true);
+    expect(reads[1]!.missing).toEqual(["p1", "p2"]);
+    await store.close();
+    for (const s of hole.sockets) s.destroy();
+    await new Promise<void>((resolve) => hole.server.close(() => resolve()));
+  });
+
+  it.skipIf(!up)("serves the last cached values, flagged stale, when Redis stops answering", async () => {
+    const proxy = await switchableProxy();
+    const clock = new ManualClock();
+    const store = new FeatureStore({
+      backend: new RedisFeatureBackend({ url: `redis://127.0.0.1:${proxy.port}`, commandTimeoutMs: 50 }),
+      namespace: PREFIX,
+      timeoutMs: 50,
+      cacheTtlMs: 1_000,
+      clock,
+    });
+    expect(await store.connect(5_000)).toBe(true);
+    await store.write(demand, [["p1", { views7d: 42, segment: "hot" }]]);
+    store.clearCache();
+    expect((await store.read(demand, ["p1"])).values[0]!.views7d).toBe(42);
+    clock.advance(5_000); // the cached copy is now expired
+    proxy.hang();
+    const read = await store.read(demand, ["p1", "p2"]);
+    expect(read).toEqual({
+      values: [{ ...demand.defaults, views7d: 42, segment: "hot" }, demand.defaults],
+      degraded: true,
+      missing: ["p2"],
+      stale: ["p1"],
+    });
+    await store.close();
+    await proxy.close();
+  });
+});
