@@ -21,6 +21,8 @@ export default defineConfig({
           name: "unit",
           include: ["**/src/**/*.test.ts", "scripts/**/*.test.ts"],
           exclude: ["**/node_modules/**"],
+          // A guard against hangs, not a speed check: building a few demo worlds takes seconds on a busy box.
+          testTimeout: 30_000,
         },
       },
       {
