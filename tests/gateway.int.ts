@@ -3,10 +3,11 @@ import type { AddressInfo } from "node:net";
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serverAudits } from "graphql-http";
-import { startGateway } from "@aisle/gateway";
+import { signToken, startGateway } from "@aisle/gateway";
 import { startLocalSupergraph, type LocalSupergraph } from "../scripts/local-supergraph.ts";
 import { codes, postGraphQL } from "./graphql-client.ts";
 import { testLog } from "./quiet-log.ts";
+import { testKeyPair } from "./test-keys.ts";
 
 let supergraph: LocalSupergraph;
 
@@ -170,9 +171,11 @@ describe("subgraph failures", () => {
 
 describe("production mode", () => {
   let production: LocalSupergraph;
+  const keys = testKeyPair();
   const env = {
     NODE_ENV: "production",
     AISLE_INTERNAL_SECRET: "a-private-secret-for-the-test",
+    AUTH_PUBLIC_KEY_FILE: keys.publicKeyFile,
     LOG_LEVEL: "error",
   };
 
@@ -206,6 +209,17 @@ describe("production mode", () => {
     await expect(startGateway({ port: 0, log: testLog, env: { NODE_ENV: "production" } })).rejects.toThrow(
       /AISLE_INTERNAL_SECRET/,
     );
+  });
+
+  it("accepts tokens of the configured key and refuses development tokens with 401", async () => {
+    const query = "{ me { id email } }";
+    const own = await signToken({ user: "1", scopes: ["shopper"] }, keys.signing);
+    const ok = await postGraphQL(production.url, query, {}, { authorization: `Bearer ${own}` });
+    expect(ok.body.data).toMatchObject({ me: { id: "1" } });
+    const dev = await signToken({ user: "1", scopes: ["shopper"] });
+    const refused = await postGraphQL(production.url, query, {}, { authorization: `Bearer ${dev}` });
+    expect(refused.status).toBe(401);
+    expect(codes(refused)).toEqual(["UNAUTHENTICATED"]);
   });
 
   it("makes subgraphs refuse calls that bypass the gateway", async () => {

@@ -1,23 +1,25 @@
 import { readFile } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import {
-  ANONYMOUS,
   createGraphQLHttpHandler,
   createLogger,
   formatErrorFor,
   HealthState,
   Headers,
-  requestIdFrom,
   startHttpServer,
   type Logger,
   type RunningServer,
 } from "@aisle/kit";
+import { contextForCaller, stripSpoofableHeaders } from "./caller.ts";
 import { loadGatewayConfig, urlVariableFor, type GatewayConfig } from "./config.ts";
 import type { GatewayContext } from "./context.ts";
 import { operationLimits } from "./limits.ts";
+import { MemoryRateLimitStore, RateLimiter, RedisRateLimitStore } from "./rate-limit.ts";
+import { createTokenVerifier } from "./token-verifier.ts";
 import { SubgraphClient } from "./subgraph-client.ts";
 
 export interface StartGatewayOptions {
@@ -29,6 +31,24 @@ export interface StartGatewayOptions {
   readonly log?: Logger;
 }
 
+function rateLimiterFor(config: GatewayConfig, log: Logger): RateLimiter | null {
+  if (config.RATE_LIMIT_STORE === "off") return null;
+  const store =
+    config.RATE_LIMIT_STORE === "redis"
+      ? new RedisRateLimitStore({
+          url: config.REDIS_URL,
+          prefix: config.RATE_LIMIT_KEY_PREFIX,
+          timeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS,
+          log,
+        })
+      : new MemoryRateLimitStore();
+  return new RateLimiter(store, {
+    anonymous: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    user: config.RATE_LIMIT_USER_PER_MINUTE,
+    service: config.RATE_LIMIT_SERVICE_PER_MINUTE,
+  });
+}
+
 const echoRequestId: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart({ contextValue }) {
     return {
@@ -38,6 +58,15 @@ const echoRequestId: ApolloServerPlugin<GatewayContext> = {
     };
   },
 };
+
+function withoutSpoofableHeaders(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    stripSpoofableHeaders(req.headers);
+    handler(req, res);
+  };
+}
 
 function subgraphUrl(
   name: string,
@@ -56,6 +85,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const log = options.log ?? createLogger("gateway", config.LOG_LEVEL);
   const production = config.NODE_ENV === "production";
   const supergraphSdl = await readFile(config.SUPERGRAPH_PATH, "utf8");
+  const verifier = await createTokenVerifier(config);
 
   const clients: SubgraphClient[] = [];
   const gateway = new ApolloGateway({
@@ -93,6 +123,8 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     ],
   });
   await apollo.start();
+  const limiter = rateLimiterFor(config, log);
+  const callerOptions = { verifier, limiter, trustedProxyHops: config.TRUSTED_PROXY_HOPS, log };
   let loaded = true;
   const health = new HealthState([{ name: "supergraph", check: async () => loaded }]);
 
@@ -102,19 +134,22 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     path: "/graphql",
     graceMs: config.SHUTDOWN_GRACE_MS,
     log,
-    handler: createGraphQLHttpHandler({
-      apollo,
-      path: "/graphql",
-      maxBodyBytes: config.MAX_BODY_BYTES,
-      health,
-      log,
-      context: async (req) => ({ requestId: requestIdFrom(req.headers), identity: ANONYMOUS }),
-    }),
+    handler: withoutSpoofableHeaders(
+      createGraphQLHttpHandler({
+        apollo,
+        path: "/graphql",
+        maxBodyBytes: config.MAX_BODY_BYTES,
+        health,
+        log,
+        context: (req) => contextForCaller(req, callerOptions),
+      }),
+    ),
     onCloseStart: () => health.markStopping(),
     onClosed: async () => {
       loaded = false;
       await apollo.stop();
       await Promise.all(clients.map((c) => c.close()));
+      await limiter?.close();
     },
   });
   log.info({ url: running.url }, "gateway ready");

@@ -63,6 +63,8 @@ export const unavailable = (what: string): GraphQLError =>
  */
 function codeOf(formatted: GraphQLFormattedError, error: unknown): unknown {
   const code = formatted.extensions?.["code"];
+  // type-graphql's own AuthorizationError says UNAUTHORIZED; Aisle's code for "signed in, not allowed" is FORBIDDEN.
+  if (code === "UNAUTHORIZED") return ErrorCode.FORBIDDEN;
   if (code !== "GRAPHQL_VALIDATION_FAILED" || !(error instanceof GraphQLError)) return code;
   const original = error.originalError;
   const originalCode = original instanceof GraphQLError ? original.extensions["code"] : undefined;

@@ -1,4 +1,5 @@
 import "reflect-metadata";
+export * from "./auth.ts";
 export * from "./config.ts";
 export * from "./context.ts";
 export * from "./errors.ts";
