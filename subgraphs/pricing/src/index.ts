@@ -1,0 +1,158 @@
+import "reflect-metadata";
+import {
+  buildFederatedSchema,
+  instanceContainer,
+  type ReadinessCheck,
+  type SubgraphDefinition,
+} from "@aisle/kit";
+import {
+  BatchedModel,
+  DEFAULT_MODELS_DIR,
+  FeatureStore,
+  MemoryFeatureBackend,
+  ModelRegistry,
+  modelOptionsFromEnv,
+  RedisFeatureBackend,
+} from "@aisle/ml";
+import { demoWorld, marketFor } from "@aisle/world";
+import { featuresFromMarket, productDemandFeatures } from "./demand.features.ts";
+import { demandContract, DemandVocabulary, type DemandPrediction, type DemandRow } from "./demand.model.ts";
+import { StandardGuardrails } from "./guardrails.strategy.ts";
+import { createPricingLoaders } from "./loaders.ts";
+import { ExpectedMarginOptimiser, ListPriceOptimiser, type PriceOptimiser } from "./optimiser.strategy.ts";
+import { ProductStub } from "./price.type.ts";
+import { productReference } from "./product.reference.ts";
+import { ProductPriceResolver } from "./product.resolver.ts";
+import { pricingConfigFromEnv } from "./pricing.config.ts";
+import { PricingService } from "./pricing.service.ts";
+import { PricingStore } from "./pricing.store.ts";
+
+export { PricingService } from "./pricing.service.ts";
+export { productDemandFeatures } from "./demand.features.ts";
+export { pricingEnvShape } from "./pricing.config.ts";
+
+/** The pricing models of running pricing subgraphs in this process: tests and the bench read their run counters. */
+const liveModels = new Set<BatchedModel<DemandRow, DemandPrediction>>();
+export function pricingModels(): readonly BatchedModel<DemandRow, DemandPrediction>[] {
+  return [...liveModels];
+}
+
+/** Writes the demo world's product features (about 1 s for 10,000 products: each replays its year). */
+async function seedFeatures(features: FeatureStore, store: PricingStore): Promise<number> {
+  const market = marketFor(demoWorld());
+  const entries = store.productIds().flatMap((id) => {
+    const state = market.state(id);
+    return state === null ? [] : [[id, featuresFromMarket(state)] as const];
+  });
+  await features.write(productDemandFeatures, entries);
+  return entries.length;
+}
+
+export const pricingSubgraph: SubgraphDefinition = {
+  name: "pricing",
+  defaultPort: 4007,
+  async create({ env, log }) {
+    const config = pricingConfigFromEnv(env);
+    const world = demoWorld();
+    const store = new PricingStore(world, marketFor(world));
+    // Built here rather than with createFeatureStore so that seeding can wait for the Redis connection.
+    const backend =
+      config.FEATURE_STORE === "redis"
+        ? new RedisFeatureBackend({
+            url: config.REDIS_URL,
+            commandTimeoutMs: config.FEATURE_STORE_TIMEOUT_MS,
+          })
+        : new MemoryFeatureBackend();
+    const features = new FeatureStore({
+      backend,
+      namespace: config.FEATURE_KEY_NAMESPACE,
+      timeoutMs: config.FEATURE_STORE_TIMEOUT_MS,
+      cacheTtlMs: config.FEATURE_CACHE_TTL_MS,
+      cacheMaxEntries: config.FEATURE_CACHE_MAX_ENTRIES,
+    });
+    const seed =
+      config.PRICING_SEED_FEATURES === "always" ||
+      (config.PRICING_SEED_FEATURES === "auto" && config.FEATURE_STORE === "memory");
+    if (seed) {
+      try {
+        if (!(await backend.connect(2_000))) throw new Error(`${backend.kind} feature store not reachable`);
+        log.info(
+          { products: await seedFeatures(features, store) },
+          "product features seeded from the demo world",
+        );
+      } catch (error) {
+        // Prices still answer (degraded, at list) until the features come back.
+        log.warn({ err: error }, "could not seed product features");
+      }
+    }
+
+    let optimiser: PriceOptimiser;
+    let model: BatchedModel<DemandRow, DemandPrediction> | null = null;
+    let vocabulary: DemandVocabulary | null = null;
+    const readiness: ReadinessCheck[] = [];
+    if (config.PRICING_OPTIMISER === "expected-margin") {
+      // One request's rows (100 products × 16) fit one run unless ML_MAX_BATCH_SIZE_PRICING says otherwise.
+      const mlOptions = modelOptionsFromEnv("pricing", { ML_MAX_BATCH_SIZE_PRICING: "2048", ...env });
+      const modelsDir = mlOptions.modelsDir ?? DEFAULT_MODELS_DIR;
+      const registry = await ModelRegistry.load({ modelsDir });
+      vocabulary = await DemandVocabulary.load(modelsDir);
+      model = await BatchedModel.create(registry, "pricing", demandContract, mlOptions);
+      liveModels.add(model);
+      readiness.push(model.readiness());
+      optimiser = new ExpectedMarginOptimiser({
+        candidateCount: config.PRICING_CANDIDATES,
+        sellThroughDays: config.PRICING_SELL_THROUGH_DAYS,
+        overstockLoss: config.PRICING_OVERSTOCK_LOSS,
+      });
+    } else {
+      optimiser = new ListPriceOptimiser();
+    }
+
+    const fixedDate =
+      config.PRICING_DATE === undefined ? undefined : new Date(`${config.PRICING_DATE}T00:00:00Z`);
+    const service = new PricingService({
+      store,
+      features,
+      model,
+      vocabulary,
+      guardrails: new StandardGuardrails({
+        minMargin: config.PRICING_MIN_MARGIN,
+        maxChangePerDay: config.PRICING_MAX_CHANGE_PER_DAY,
+        maxDiscount: config.PRICING_MAX_DISCOUNT,
+        allowAboveList: config.PRICING_ALLOW_ABOVE_LIST,
+        maxAboveList: config.PRICING_MAX_ABOVE_LIST,
+      }),
+      optimiser,
+      clearanceCoverDays: config.PRICING_CLEARANCE_COVER_DAYS,
+      today: () => fixedDate ?? new Date(),
+      log,
+    });
+    const loaders = createPricingLoaders(service);
+    const schema = await buildFederatedSchema({
+      resolvers: [ProductPriceResolver],
+      // No Query of its own: the Product entity is only reachable through `_entities`.
+      orphanedTypes: [ProductStub],
+      container: instanceContainer([new ProductPriceResolver(service, loaders)]),
+      references: { Product: productReference },
+    });
+    log.info(
+      {
+        optimiser: optimiser.name,
+        model: model === null ? "none" : `${model.name}@${model.version}`,
+        features: features.backendKind,
+      },
+      "pricing ready",
+    );
+    return {
+      schema,
+      readiness,
+      close: async () => {
+        if (model !== null) {
+          liveModels.delete(model);
+          await model.close();
+        }
+        await features.close();
+      },
+    };
+  },
+};

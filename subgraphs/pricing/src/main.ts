@@ -1,0 +1,4 @@
+import { runSubgraphMain } from "@aisle/kit";
+import { pricingSubgraph } from "./index.ts";
+
+runSubgraphMain(pricingSubgraph);
