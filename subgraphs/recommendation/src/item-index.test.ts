@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { createRng, hashString } from "@aisle/world";
+import { ItemIndex } from "./item-index.ts";
+
+function unit(rng: ReturnType<typeof createRng>, dim: number): Float32Array {
+  const v = Float32Array.from({ length: dim }, () => rng.normal());
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}
+
+describe("ItemIndex", () => {
+  const dim = 16;
+  const rng = createRng(hashString("item-index"));
+  const vectors = Array.from({ length: 2_000 }, (_, i) => [`p-${i}`, unit(rng, dim)] as const);
+  const index = new ItemIndex({ dim });
+  index.addAll(vectors);
+
+  it("finds nearly the same top 50 as exact search (HNSW recall)", () => {
+    let found = 0;
+    for (let q = 0; q < 20; q++) {
+      const query = unit(rng, dim);
+      const exact = new Set(index.exact(query, 50).map((n) => n.id));
+      found += index.search(query, 50).filter((n) => exact.has(n.id)).length;
+    }
+    expect(found / (20 * 50)).toBeGreaterThan(0.9);
+  });
+
+  it("scores are inner products and the item itself comes first", () => {
+    const [id, vector] = vectors[42]!;
+    const top = index.search(vector, 3);
+    expect(top[0]?.id).toBe(id);
+    expect(top[0]?.score).toBeCloseTo(1, 4);
+  });
+
+  it("upserts and removes items", () => {
+    const [id] = vectors[7]!;
+    const replacement = unit(rng, dim);
+    index.upsert(id, replacement);
+    expect(index.search(replacement, 1)[0]?.id).toBe(id);
+    expect(index.vector(id)).toEqual(replacement);
+    index.upsert(
+      "p-new",
+      replacement.map((x) => -x),
+    );
+    expect(
+      index.search(
+        replacement.map((x) => -x),
+        1,
+      )[0]?.id,
+    ).toBe("p-new");
+    index.remove("p-new");
+    expect(
+      index
+        .search(
+          replacement.map((x) => -x),
+          5,
+        )
+        .map((n) => n.id),
+    ).not.toContain("p-new");
+    expect(index.vector("p-new")).toBeNull();
+    expect(index.size).toBe(2_000);
+  });
+});

@@ -1,0 +1,4 @@
+import { runSubgraphMain } from "@aisle/kit";
+import { recommendationSubgraph } from "./index.ts";
+
+runSubgraphMain(recommendationSubgraph);

@@ -1,0 +1,70 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
+import { badUserInput, Rule, Scope, type RequestContext } from "@aisle/kit";
+import type { RecommendationItem, RecommendationService } from "./recommendation.service.ts";
+import {
+  RecommendableProductInput,
+  RecommendationType,
+  RecommendedProductType,
+} from "./recommendation.type.ts";
+
+export function toRecommendation(item: RecommendationItem): RecommendationType {
+  return {
+    product: { id: item.productId },
+    score: item.score,
+    reason: item.reason,
+    sources: [...item.sources],
+  };
+}
+
+const TIERS = new Set(["budget", "mid", "premium"]);
+
+@Resolver(() => RecommendedProductType)
+export class ProductRecommendationsResolver {
+  constructor(private readonly service: RecommendationService) {}
+
+  @FieldResolver(() => [RecommendationType], {
+    description:
+      "Products most like this one (item vectors; a new product is placed by its attributes). Empty for an unknown product.",
+  })
+  similar(
+    @Root() product: RecommendedProductType,
+    @Arg("first", () => Int, { defaultValue: 10, description: "How many, 0 to 50." }) first: number,
+  ): RecommendationType[] {
+    return this.service.similar(product.id, first).map(toRecommendation);
+  }
+
+  @FieldResolver(() => [RecommendationType], {
+    description:
+      "Products bought in the same session as this one; for a product without history, popular items of the " +
+      "categories bought with its category. Empty for an unknown product.",
+  })
+  boughtTogether(
+    @Root() product: RecommendedProductType,
+    @Arg("first", () => Int, { defaultValue: 10, description: "How many, 0 to 50." }) first: number,
+  ): RecommendationType[] {
+    return this.service.boughtTogether(product.id, first).map(toRecommendation);
+  }
+
+  @Authorized(Rule.scope(Scope.ops))
+  @Mutation(() => RecommendedProductType, {
+    description:
+      "Adds or updates a product in the recommendation index (scope service:ops): its item vector is computed " +
+      "from its attributes and upserted into the ANN index, so it can be recommended at once.",
+  })
+  async upsertRecommendableProduct(
+    @Arg("product", () => RecommendableProductInput, { description: "The product's facts." })
+    product: RecommendableProductInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<RecommendedProductType> {
+    if (!TIERS.has(product.tier)) throw badUserInput("tier must be budget, mid or premium", "tier");
+    const facts = await this.service.upsertItem(ctx, {
+      id: product.id,
+      title: product.title,
+      categoryId: product.categoryId,
+      brandId: product.brandId,
+      tier: product.tier as "budget" | "mid" | "premium",
+      priceMinor: product.priceMinor,
+    });
+    return { id: facts.id };
+  }
+}

@@ -1,0 +1,214 @@
+import type { DecodedActivity } from "@aisle/user-profile";
+import type { CatalogFacts, ItemFacts } from "./catalog-facts.ts";
+import type { InteractionIndex } from "./interactions.ts";
+import { dot, type ItemIndex } from "./item-index.ts";
+
+/** One item a recall path proposes, with a score in [0, 1] and why. */
+export interface RecallHit {
+  readonly id: string;
+  readonly score: number;
+  readonly reason: string;
+}
+
+export interface RecallRequest {
+  readonly activity: DecodedActivity;
+  /** The user tower's vector; null when the model could not run. */
+  readonly userVector: Float32Array | null;
+  /** A category the caller is browsing, if any. */
+  readonly categoryId: string | null;
+  /** A product the caller is looking at, if any. */
+  readonly productId: string | null;
+}
+
+/** One way of finding candidates. Recall paths are independent and merged by the service. */
+export interface RecallSource {
+  readonly name: string;
+  /** Relative trust of this path when the same item comes from several. */
+  readonly weight: number;
+  recall(request: RecallRequest, limit: number): RecallHit[];
+}
+
+/** A merged candidate. */
+export interface Candidate {
+  readonly id: string;
+  readonly item: ItemFacts;
+  /** Best weighted recall score. */
+  recallScore: number;
+  readonly sources: Set<string>;
+  reason: string;
+  /** Set by ranking; re-ranking reorders by it. */
+  score: number;
+}
+
+/** Recent distinct products of a user, newest first. */
+export function recentItems(activity: DecodedActivity, count: number): string[] {
+  const out: string[] = [];
+  for (let i = activity.sequence.length - 1; i >= 0 && out.length < count; i--) {
+    const id = (activity.sequence[i] as { productId: string }).productId;
+    if (!out.includes(id)) out.push(id);
+  }
+  return out;
+}
+
+/** Two-tower recall: the user vector's nearest item vectors in the HNSW index. */
+export class TwoTowerRecall implements RecallSource {
+  readonly name = "two-tower";
+  readonly weight = 1;
+
+  constructor(
+    private readonly index: ItemIndex,
+    private readonly catalog: CatalogFacts,
+  ) {}
+
+  recall(request: RecallRequest, limit: number): RecallHit[] {
+    if (request.userVector === null) return [];
+    const recent = recentItems(request.activity, 10)
+      .map((id) => ({ id, vector: this.index.vector(id) }))
+      .filter((r): r is { id: string; vector: Float32Array } => r.vector !== null);
+    return this.index.search(request.userVector, limit).map((hit) => {
+      let reason = "picked for you";
+      const vector = this.index.vector(hit.id);
+      if (vector !== null && recent.length > 0) {
+        let best = recent[0] as { id: string; vector: Float32Array };
+        let bestScore = -Infinity;
+        for (const r of recent) {
+          const s = dot(vector, r.vector);
+          if (s > bestScore) [best, bestScore] = [r, s];
+        }
+        const title = this.catalog.item(best.id)?.title;
+        if (title !== undefined && best.id !== hit.id) reason = `because you viewed ${title}`;
+      }
+      // Without history the user vector is a generic one: trust it less than popularity and context.
+      return { id: hit.id, score: Math.max(0, hit.score) * (recent.length > 0 ? 1 : 0.4), reason };
+    });
+  }
+}
+
+/** Item-to-item co-occurrence: what shoppers engaged with in the same session as the user's recent items. */
+export class CoOccurrenceRecall implements RecallSource {
+  readonly name = "co-occurrence";
+  readonly weight = 0.9;
+
+  constructor(
+    private readonly interactions: InteractionIndex,
+    private readonly catalog: CatalogFacts,
+  ) {}
+
+  recall(request: RecallRequest, limit: number): RecallHit[] {
+    const seeds = recentItems(request.activity, 5);
+    if (request.productId !== null && !seeds.includes(request.productId)) seeds.unshift(request.productId);
+    const hits: RecallHit[] = [];
+    seeds.forEach((seed, rank) => {
+      const co = this.interactions.coItems(seed);
+      const top = co[0]?.weight ?? 1;
+      const title = this.catalog.item(seed)?.title ?? seed;
+      for (const item of co) {
+        hits.push({
+          id: item.id,
+          score: (item.weight / top) * (1 - rank * 0.1),
+          reason: item.bought ? `often bought with ${title}` : `viewed together with ${title}`,
+        });
+      }
+    });
+    return hits.sort((a, b) => b.score - a.score).slice(0, limit);
+  }
+}
+
+/** Popularity in the user's favourite categories (and the one being browsed), and what is trending. */
+export class PopularityRecall implements RecallSource {
+  readonly name = "popularity";
+  readonly weight = 0.6;
+
+  constructor(
+    private readonly interactions: InteractionIndex,
+    private readonly catalog: CatalogFacts,
+  ) {}
+
+  recall(request: RecallRequest, limit: number): RecallHit[] {
+    const categories = Object.entries(request.activity.categories)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([id]) => id);
+    if (request.categoryId !== null && !categories.includes(request.categoryId))
+      categories.unshift(request.categoryId);
+    const hits: RecallHit[] = [];
+    categories.forEach((category, rank) => {
+      const top = this.interactions.topIn(category);
+      const name = this.catalog.categoryName(category);
+      top.slice(0, Math.ceil(limit / 2)).forEach((id, i) => {
+        hits.push({ id, score: (1 - i / top.length) * (1 - rank * 0.15), reason: `popular in ${name}` });
+      });
+    });
+    const trending = this.interactions.trending();
+    trending.slice(0, limit).forEach((id, i) => {
+      hits.push({ id, score: 0.5 * (1 - i / trending.length), reason: "trending now" });
+    });
+    return hits.sort((a, b) => b.score - a.score).slice(0, limit);
+  }
+}
+
+/**
+ * Content similarity (the cold-start path): neighbours of the user's recent items, or of the product being
+ * looked at, by item vectors that new items get from their attributes alone.
+ */
+export class ContentRecall implements RecallSource {
+  readonly name = "content";
+  readonly weight = 0.8;
+
+  constructor(
+    private readonly index: ItemIndex,
+    private readonly catalog: CatalogFacts,
+  ) {}
+
+  recall(request: RecallRequest, limit: number): RecallHit[] {
+    const seeds = recentItems(request.activity, 3);
+    if (request.productId !== null) seeds.unshift(request.productId);
+    const hits: RecallHit[] = [];
+    for (const seed of seeds.slice(0, 3)) {
+      const vector = this.index.vector(seed);
+      if (vector === null) continue;
+      const title = this.catalog.item(seed)?.title ?? seed;
+      for (const n of this.index.search(vector, Math.ceil(limit / 2) + 1)) {
+        if (n.id !== seed)
+          hits.push({ id: n.id, score: Math.max(0, n.score), reason: `similar to ${title}` });
+      }
+    }
+    return hits.sort((a, b) => b.score - a.score).slice(0, limit);
+  }
+}
+
+/** Merges the hits of every path: one candidate per item, its best weighted score and that hit's reason. */
+export function mergeRecall(
+  results: readonly { source: RecallSource; hits: readonly RecallHit[] }[],
+  catalog: CatalogFacts,
+  limit: number,
+): Candidate[] {
+  const merged = new Map<string, Candidate>();
+  for (const { source, hits } of results) {
+    for (const hit of hits) {
+      const item = catalog.item(hit.id);
+      if (item === null) continue;
+      const weighted = hit.score * source.weight;
+      const existing = merged.get(hit.id);
+      if (existing === undefined) {
+        merged.set(hit.id, {
+          id: hit.id,
+          item,
+          recallScore: weighted,
+          sources: new Set([source.name]),
+          reason: hit.reason,
+          score: 0,
+        });
+      } else {
+        existing.sources.add(source.name);
+        if (weighted > existing.recallScore) {
+          existing.recallScore = weighted;
+          existing.reason = hit.reason;
+        }
+      }
+    }
+  }
+  return [...merged.values()]
+    .sort((a, b) => b.recallScore - a.recallScore || (a.id < b.id ? -1 : 1))
+    .slice(0, limit);
+}

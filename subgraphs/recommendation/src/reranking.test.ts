@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { userActivityFeatures, decodeActivity, applyEvents } from "@aisle/user-profile";
+import type { ItemFacts } from "./catalog-facts.ts";
+import type { Candidate } from "./recall.ts";
+import {
+  BusinessBoosts,
+  defaultRerankSteps,
+  ExcludeOutOfStock,
+  ExcludePurchased,
+  Exploration,
+  MmrDiversity,
+  parseBoosts,
+  requestRng,
+  type RerankContext,
+} from "./reranking.ts";
+
+function item(n: number, categoryId: string, brandId = "b-1"): ItemFacts {
+  return {
+    id: `p-${n}`,
+    title: `Item ${n}`,
+    categoryId,
+    departmentId: "d",
+    brandId,
+    tier: "mid",
+    priceMinor: 1000,
+  };
+}
+function candidates(count: number, categoryOf: (n: number) => string = () => "c-a"): Candidate[] {
+  return Array.from({ length: count }, (_, n) => ({
+    id: `p-${n}`,
+    item: item(n, categoryOf(n), n % 2 === 0 ? "b-even" : "b-odd"),
+    recallScore: 0.5,
+    sources: new Set(["two-tower"]),
+    reason: "picked for you",
+    score: 1 - n / 1000,
+  }));
+}
+const empty = decodeActivity({ ...userActivityFeatures.defaults });
+function context(overrides: Partial<RerankContext> = {}): RerankContext {
+  return {
+    activity: empty,
+    first: 10,
+    stockOf: () => null,
+    similarity: (a, b) => (a.item.categoryId === b.item.categoryId ? 1 : 0),
+    rng: requestRng(1, "u1"),
+    ...overrides,
+  };
+}
+
+describe("re-ranking strategies", () => {
+  it("ExcludePurchased drops what the user bought", () => {
+    const bought = applyEvents(
+      { ...userActivityFeatures.defaults },
+      [
+        {
+          id: "e1",
+          userId: "u",
+          type: "purchase",
+          productId: "p-3",
+          query: null,
+          at: 1,
+          receivedAt: 1,
+          device: "web",
+          surface: "x",
+        },
+      ],
+      () => ({ categoryId: "c-a", departmentId: "d", brandId: "b", priceMinor: 100 }),
+      1,
+    ).activity;
+    const out = new ExcludePurchased().apply(candidates(5), context({ activity: decodeActivity(bought) }));
+    expect(out.map((c) => c.id)).toEqual(["p-0", "p-1", "p-2", "p-4"]);
+  });
+
+  it("ExcludeOutOfStock drops items with no stock and keeps items of unknown stock", () => {
+    const stock: Record<string, number> = { "p-0": 0, "p-1": 5 };
+    const out = new ExcludeOutOfStock().apply(candidates(3), context({ stockOf: (id) => stock[id] ?? null }));
+    expect(out.map((c) => c.id)).toEqual(["p-1", "p-2"]);
+  });
+
+  it("MmrDiversity keeps one category from filling the list", () => {
+    // Ten best items in c-a, the next ten in c-b, c-c...
+    const list = candidates(40, (n) => (n < 20 ? "c-a" : `c-${n % 4}`));
+    const plain = list.slice(0, 10).map((c) => c.item.categoryId);
+    expect(new Set(plain).size).toBe(1);
+    const diverse = new MmrDiversity(0.5).apply(list, context()).slice(0, 10);
+    expect(new Set(diverse.map((c) => c.item.categoryId)).size).toBeGreaterThanOrEqual(4);
+    expect(diverse[0]?.id).toBe("p-0");
+    // λ = 1 is relevance only: the order stays.
+    expect(
+      new MmrDiversity(1)
+        .apply(list, context())
+        .slice(0, 10)
+        .map((c) => c.id),
+    ).toEqual(list.slice(0, 10).map((c) => c.id));
+  });
+
+  it("BusinessBoosts multiplies matching scores and re-sorts", () => {
+    const out = new BusinessBoosts(parseBoosts("brand:b-odd=2")).apply(candidates(4));
+    expect(out.map((c) => c.id)).toEqual(["p-1", "p-3", "p-0", "p-2"]);
+    expect(() => parseBoosts("brand=2")).toThrow(/bad boost rule/);
+    expect(() => parseBoosts("brand:b=99")).toThrow(/outside/);
+    expect(parseBoosts("")).toEqual([]);
+  });
+
+  it("Exploration gives a small, seeded share of slots to items just below the cut", () => {
+    const run = (seed: number) =>
+      new Exploration(0.2)
+        .apply(candidates(40), context({ first: 10, rng: requestRng(seed, "u1") }))
+        .slice(0, 10);
+    const a = run(7);
+    const explored = a.filter((c) => c.sources.has("exploration"));
+    expect(explored).toHaveLength(2);
+    for (const c of explored) expect(Number(c.id.slice(2))).toBeGreaterThanOrEqual(10);
+    expect(a[0]?.id).toBe("p-0");
+    expect(run(7).map((c) => c.id)).toEqual(a.map((c) => c.id));
+    expect(run(8).map((c) => c.id)).not.toEqual(a.map((c) => c.id));
+    expect(new Exploration(0.1).apply(candidates(5), context({ first: 5 })).map((c) => c.id)).toEqual(
+      candidates(5).map((c) => c.id),
+    );
+  });
+
+  it("the default pipeline is deterministic given the same inputs and seed", () => {
+    const steps = defaultRerankSteps([], { lambda: 0.7, exploration: 0.1 });
+    const once = () => {
+      let list = candidates(60, (n) => `c-${n % 5}`);
+      const ctx = context({ first: 20, rng: requestRng(3, "u9") });
+      for (const step of steps) list = step.apply(list, ctx);
+      return list.slice(0, 20).map((c) => c.id);
+    };
+    expect(once()).toEqual(once());
+  });
+});

@@ -1,0 +1,82 @@
+import { hostname } from "node:os";
+import { z } from "zod";
+import { parseEnv, type Logger, type ReadinessCheck } from "@aisle/kit";
+import { featureStoreEnvShape, type FeatureStore } from "@aisle/ml";
+import type { World } from "@aisle/world";
+import {
+  ActivityStore,
+  activityFeatureStore,
+  ownsActivityStore,
+  worldHistorySeed,
+  worldProductFacts,
+} from "./activity.store.ts";
+import { MemoryEventStream, RedisEventStream, type EventStream } from "./event-stream.ts";
+import { EventsService } from "./events.service.ts";
+import { FeatureUpdater } from "./feature-updater.ts";
+import { profileLoader } from "./profile.resolver.ts";
+import { ProfileService } from "./profile.service.ts";
+
+export const behaviourEnvShape = {
+  ...featureStoreEnvShape,
+  /** Where accepted events go: an in-process queue (embedded default) or a Redis stream. Default memory. */
+  EVENT_STREAM: z.enum(["memory", "redis"]).default("memory"),
+  /** Redis stream key. Default aisle:events:behaviour. */
+  EVENT_STREAM_KEY: z.string().min(1).default("aisle:events:behaviour"),
+  /** Consumer name of this process's feature updater; keep it stable across restarts. Default updater-<host>. */
+  EVENT_CONSUMER: z.string().min(1).default(`updater-${hostname()}`),
+  /** Run the feature updater in this process. Default true. */
+  FEATURE_UPDATER: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
+  /** In-process cache TTL of user-activity features (Redis store only). Default 250 ms. */
+  USER_FEATURE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(250),
+};
+
+/** Event ingestion, the feature updater and the profile reader of one user-profile subgraph. */
+export interface Behaviour {
+  readonly events: EventsService;
+  readonly activity: ActivityStore;
+  readonly profiles: ProfileService;
+  readonly profileLoader: ReturnType<typeof profileLoader>;
+  readonly updater: FeatureUpdater;
+  readonly stream: EventStream;
+  readonly store: FeatureStore;
+  readonly readiness: readonly ReadinessCheck[];
+  close(): Promise<void>;
+}
+
+export function createBehaviour(
+  source: Readonly<Record<string, string | undefined>>,
+  world: World,
+  log: Logger,
+): Behaviour {
+  const config = parseEnv(behaviourEnvShape, source);
+  const store = activityFeatureStore(config, config.USER_FEATURE_CACHE_TTL_MS);
+  const activity = new ActivityStore(store, worldHistorySeed(world));
+  const facts = worldProductFacts(world);
+  const stream: EventStream =
+    config.EVENT_STREAM === "redis"
+      ? new RedisEventStream({ url: config.REDIS_URL, key: config.EVENT_STREAM_KEY })
+      : new MemoryEventStream();
+  const userIds = new Set(world.users.map((u) => u.id));
+  const events = new EventsService(stream, facts, (id) => userIds.has(id));
+  const updater = new FeatureUpdater(stream, activity, facts, { consumer: config.EVENT_CONSUMER, log });
+  if (config.FEATURE_UPDATER) updater.start();
+  const profiles = new ProfileService(world);
+  return {
+    events,
+    activity,
+    profiles,
+    profileLoader: profileLoader(activity, profiles),
+    updater,
+    stream,
+    store,
+    readiness: config.FEATURE_STORE === "redis" ? [store.readiness()] : [],
+    close: async () => {
+      await updater.stop();
+      await stream.close();
+      if (ownsActivityStore(store)) await store.close();
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { runSubgraphMain } from "@aisle/kit";
+import { userProfileSubgraph } from "./index.ts";
+
+runSubgraphMain(userProfileSubgraph);
