@@ -1,0 +1,132 @@
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Money } from "@aisle/kit";
+import { WarehouseType } from "./warehouse.type.ts";
+
+export enum ServiceLevelEnum {
+  ECONOMY = "ECONOMY",
+  GROUND = "GROUND",
+  EXPRESS = "EXPRESS",
+  OVERNIGHT = "OVERNIGHT",
+}
+
+registerEnumType(ServiceLevelEnum, {
+  name: "ServiceLevel",
+  description: "How fast a carrier service is meant to be.",
+  valuesConfig: {
+    ECONOMY: { description: "Cheapest, slowest; 4–9 days across the country." },
+    GROUND: { description: "Standard ground service." },
+    EXPRESS: { description: "Two-day-ish air/ground mix." },
+    OVERNIGHT: { description: "Next business day on most lanes." },
+  },
+});
+
+@ObjectType("Carrier", { description: "A parcel carrier." })
+export class CarrierType {
+  @Field(() => ID, { description: "Stable carrier id, e.g. swiftship." })
+  id!: string;
+
+  @Field(() => String, { description: "Display name." })
+  name!: string;
+}
+
+@ObjectType("ParcelLine", { description: "Units of one product in a parcel." })
+export class ParcelLineType {
+  @Field(() => ID, { description: "Product id." })
+  productId!: string;
+
+  @Field(() => Int, { description: "Units of that product in the parcel." })
+  quantity!: number;
+}
+
+@ObjectType("PlannedParcel", { description: "One parcel of a delivery option: what leaves which warehouse." })
+export class PlannedParcelType {
+  @Field(() => WarehouseType, { description: "The warehouse it ships from." })
+  warehouse!: WarehouseType;
+
+  @Field(() => [ParcelLineType], { description: "What it holds." })
+  lines!: ParcelLineType[];
+
+  @Field(() => Float, { description: "Parcel weight in kg." })
+  weightKg!: number;
+
+  @Field(() => Float, { description: "Road distance to the destination in km (approximate)." })
+  distanceKm!: number;
+}
+
+@ObjectType("DeliveryOption", {
+  description:
+    "One way to deliver: a carrier service for every parcel. Dates are UTC calendar dates (YYYY-MM-DD) of " +
+    "the LAST parcel's arrival, from the calibrated delivery-time distribution (models/logistics/CARD.md).",
+})
+export class DeliveryOptionType {
+  @Field(() => CarrierType, { description: "The carrier." })
+  carrier!: CarrierType;
+
+  @Field(() => ServiceLevelEnum, { description: "The carrier's service level." })
+  service!: ServiceLevelEnum;
+
+  @Field(() => Money, { description: "Shipping cost, all parcels together." })
+  cost!: Money;
+
+  @Field(() => String, { description: "Earliest likely date: the 10th percentile of arrival." })
+  earliestDate!: string;
+
+  @Field(() => String, { description: "Latest likely date: the 99th percentile of arrival." })
+  latestDate!: string;
+
+  @Field(() => String, { description: "Median arrival date (P50): half of such orders arrive by then." })
+  p50Date!: string;
+
+  @Field(() => String, { description: "P90 arrival date: nine orders in ten arrive by then (calibrated)." })
+  p90Date!: string;
+
+  @Field(() => String, { description: "The date Aisle promises (by default the P90 date)." })
+  promisedDate!: string;
+
+  @Field(() => Float, {
+    description: "Probability (0–1) that everything arrives by the end of the promised date.",
+  })
+  onTimeProbability!: number;
+
+  @Field(() => String, {
+    description: "The carrier's own published promise for the slowest parcel, for comparison.",
+  })
+  carrierPromisedDate!: string;
+
+  @Field(() => Float, { description: "Median days from now to arrival (fractional)." })
+  p50Days!: number;
+
+  @Field(() => [PlannedParcelType], { description: "The parcels: more than one when the order is split." })
+  parcels!: PlannedParcelType[];
+}
+
+@ObjectType("DeliveryEstimate", {
+  description:
+    "Delivery options for a product or a cart to a destination. An empty list with a reason when the " +
+    "destination cannot be served or the stock does not suffice; never an error for that.",
+})
+export class DeliveryEstimateType {
+  @Field(() => [DeliveryOptionType], { description: "Options, fastest median first." })
+  options!: DeliveryOptionType[];
+
+  @Field(() => String, { nullable: true, description: "Why there are no options; null when there are." })
+  reason!: string | null;
+
+  @Field(() => Boolean, { description: "True when the order must be split across warehouses." })
+  split!: boolean;
+
+  @Field(() => Boolean, {
+    description:
+      "True when live backlog features were unavailable and defaults were used (wider uncertainty).",
+  })
+  degraded!: boolean;
+}
+
+@InputType("CartItemInput", { description: "A product and how many units of it." })
+export class CartItemInput {
+  @Field(() => ID, { description: "Product id." })
+  productId!: string;
+
+  @Field(() => Int, { description: "Units, 1 to 99." })
+  quantity!: number;
+}

@@ -1,0 +1,4 @@
+import { runSubgraphMain } from "@aisle/kit";
+import { logisticsSubgraph } from "./index.ts";
+
+runSubgraphMain(logisticsSubgraph);

@@ -1,0 +1,271 @@
+import { badUserInput, type RequestContext } from "@aisle/kit";
+import type { BatchedModel, FeatureStore } from "@aisle/ml";
+import { WAREHOUSES, carrierPromiseDate, type Logistics, type ServiceLevel } from "@aisle/world";
+import { hubCongestionFeatures, hubId, warehouseBacklogFeatures } from "./backlog.features.ts";
+import type { DeliveryRow } from "./delivery.features.ts";
+import { cdfDays, type DeliveryDistribution } from "./delivery.model.ts";
+import { normalQuantile } from "./promise.strategy.ts";
+import { EventOutcome, ShipmentEventKind, ShipmentStatus } from "./shipment.type.ts";
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** Most scans in one call. */
+export const MAX_EVENTS_PER_CALL = 500;
+
+export interface AppliedEvent {
+  readonly eventId: string;
+  readonly kind: ShipmentEventKind;
+  readonly at: Date;
+  readonly detail: string | null;
+  readonly hub: string | null;
+}
+
+/** A shipment being tracked (in this process's memory). */
+export interface TrackedShipment {
+  readonly id: string;
+  readonly carrierId: string;
+  readonly service: ServiceLevel;
+  readonly warehouseId: string;
+  readonly postalCode: string;
+  readonly destRegion: number;
+  readonly distanceKm: number;
+  readonly weightKg: number;
+  readonly quantity: number;
+  readonly orderedAt: Date;
+  readonly promisedDate: string;
+  status: ShipmentStatus;
+  readonly events: AppliedEvent[];
+  /** The hub it sits in (carrier:region), or null. */
+  atHub: string | null;
+}
+
+export interface EventInput {
+  readonly eventId: string;
+  readonly shipmentId: string;
+  readonly kind: ShipmentEventKind;
+  readonly at: Date;
+  readonly detail?: string | null;
+}
+
+export interface EventResult {
+  readonly eventId: string;
+  readonly shipmentId: string;
+  readonly outcome: EventOutcome;
+  readonly reason: string | null;
+}
+
+export interface ArrivalEstimate {
+  readonly p50Date: string;
+  readonly p90Date: string;
+  readonly onTimeProbability: number;
+  readonly delivered: boolean;
+}
+
+const RANK: Readonly<Record<ShipmentStatus, number>> = {
+  PLACED: 0,
+  PICKED: 1,
+  IN_TRANSIT_AT_HUB: 2,
+  OUT_FOR_DELIVERY: 3,
+  DELIVERED: 4,
+};
+
+/**
+ * The demo's open shipments: the lanes of the last `count` shipments of the history, re-dated as ordered
+ * in the 48 hours before `now` and not yet scanned. Ids t-000001…; deterministic apart from `now`.
+ */
+export function seedActiveShipments(logistics: Logistics, count: number, now: number): TrackedShipment[] {
+  const history = logistics.shipments();
+  const cutoff = new Map(WAREHOUSES.map((w) => [w.id, w.cutoffHourUtc]));
+  return history.slice(Math.max(0, history.length - count)).flatMap((s, i) => {
+    const orderedAt = now - ((i * 7919) % 48) * HOUR_MS - HOUR_MS;
+    const cs = logistics.carrierServices.find((c) => c.carrierId === s.carrierId && c.service === s.service);
+    if (cs === undefined) return [];
+    const shipment: TrackedShipment = {
+      id: `t-${String(i + 1).padStart(6, "0")}`,
+      carrierId: s.carrierId,
+      service: s.service,
+      warehouseId: s.warehouseId,
+      postalCode: s.postalCode,
+      destRegion: s.destRegion,
+      distanceKm: s.distanceKm,
+      weightKg: s.weightKg,
+      quantity: s.quantity,
+      orderedAt: new Date(orderedAt),
+      promisedDate: carrierPromiseDate(cs, orderedAt, s.distanceKm, cutoff.get(s.warehouseId) ?? 20),
+      status: ShipmentStatus.PLACED,
+      events: [],
+      atHub: null,
+    };
+    return [shipment];
+  });
+}
+
+/**
+ * Carrier scans: validated one by one (unknown shipment, reused id, future or pre-order time, out of order,
+ * after delivery: rejected with a reason; a replayed eventId: DUPLICATE, nothing changes), the rest applied.
+ * Parcels sitting in a hub raise that hub's congestion feature (`baseline + parcels / parcelsPerUnit`),
+ * written to the feature store at once, so delivery estimates for new orders through that hub move within
+ * the feature cache TTL (immediately in this process).
+ *
+ * State is in process memory (a restart forgets scans; several instances would each hold their own):
+ * production would keep shipments and hub counts in Redis.
+ */
+export class TrackingService {
+  #loaded: Map<string, TrackedShipment> | undefined;
+  readonly #eventOwners = new Map<string, string>();
+  readonly #hubCounts = new Map<string, number>();
+
+  constructor(
+    /** Called on first use: seeding generates the shipment history, which need not delay start-up. */
+    private readonly seed: () => readonly TrackedShipment[],
+    private readonly features: FeatureStore,
+    private readonly model: BatchedModel<DeliveryRow, DeliveryDistribution>,
+    private readonly options: { readonly parcelsPerCongestionUnit: number; readonly now: () => number },
+  ) {}
+
+  get #shipments(): Map<string, TrackedShipment> {
+    this.#loaded ??= new Map(this.seed().map((s) => [s.id, s]));
+    return this.#loaded;
+  }
+
+  shipmentsByIds(ids: readonly string[]): (TrackedShipment | null)[] {
+    return ids.map((id) => this.#shipments.get(id) ?? null);
+  }
+
+  async record(ctx: RequestContext, events: readonly EventInput[]): Promise<EventResult[]> {
+    if (events.length === 0 || events.length > MAX_EVENTS_PER_CALL) {
+      throw badUserInput(`Send 1 to ${MAX_EVENTS_PER_CALL} events per call`, "events");
+    }
+    const changedHubs = new Set<string>();
+    const results = events.map((event) => this.#apply(event, changedHubs));
+    if (changedHubs.size > 0) await this.#writeHubs([...changedHubs]);
+    const rejected = results.filter((r) => r.outcome === EventOutcome.REJECTED).length;
+    ctx.log.info({ events: events.length, rejected, hubs: [...changedHubs] }, "shipment events recorded");
+    return results;
+  }
+
+  #apply(event: EventInput, changedHubs: Set<string>): EventResult {
+    const base = { eventId: event.eventId, shipmentId: event.shipmentId };
+    const reject = (reason: string): EventResult => ({ ...base, outcome: EventOutcome.REJECTED, reason });
+    if (event.eventId.length === 0 || event.eventId.length > 128)
+      return reject("eventId must be 1 to 128 characters");
+    const owner = this.#eventOwners.get(event.eventId);
+    if (owner !== undefined) {
+      return owner === event.shipmentId
+        ? { ...base, outcome: EventOutcome.DUPLICATE, reason: null }
+        : reject(`eventId ${event.eventId} was already used for another shipment`);
+    }
+    const shipment = this.#shipments.get(event.shipmentId);
+    if (shipment === undefined) return reject("unknown shipment");
+    const at = event.at.getTime();
+    if (!Number.isFinite(at)) return reject("invalid time");
+    if (at > this.options.now() + 5 * 60_000) return reject("scan time is in the future");
+    if (at < shipment.orderedAt.getTime()) return reject("scan time is before the order");
+    if ((event.detail ?? "").length > 200) return reject("detail is longer than 200 characters");
+    if (shipment.status === ShipmentStatus.DELIVERED) return reject("shipment is already delivered");
+    const last = shipment.events.at(-1);
+    if (last !== undefined && at < last.at.getTime()) {
+      return reject(`out of order: earlier than the last scan (${last.kind} at ${last.at.toISOString()})`);
+    }
+    let hub: string | null = null;
+    if (event.kind !== ShipmentEventKind.EXCEPTION) {
+      const status = event.kind as unknown as ShipmentStatus;
+      const rank = RANK[status];
+      const current = RANK[shipment.status];
+      if (rank < current || (rank === current && status !== ShipmentStatus.IN_TRANSIT_AT_HUB)) {
+        return reject(`out of order: ${event.kind} after ${shipment.status}`);
+      }
+      if (status === ShipmentStatus.IN_TRANSIT_AT_HUB) hub = hubId(shipment.carrierId, shipment.destRegion);
+      this.#moveHub(shipment, hub, changedHubs);
+      shipment.status = status;
+    }
+    shipment.events.push({
+      eventId: event.eventId,
+      kind: event.kind,
+      at: new Date(at),
+      detail: event.detail ?? null,
+      hub,
+    });
+    this.#eventOwners.set(event.eventId, shipment.id);
+    return { ...base, outcome: EventOutcome.APPLIED, reason: null };
+  }
+
+  #moveHub(shipment: TrackedShipment, hub: string | null, changedHubs: Set<string>): void {
+    if (shipment.atHub === hub) return;
+    if (shipment.atHub !== null) {
+      this.#hubCounts.set(shipment.atHub, Math.max(0, (this.#hubCounts.get(shipment.atHub) ?? 0) - 1));
+      changedHubs.add(shipment.atHub);
+    }
+    if (hub !== null) {
+      this.#hubCounts.set(hub, (this.#hubCounts.get(hub) ?? 0) + 1);
+      changedHubs.add(hub);
+    }
+    shipment.atHub = hub;
+  }
+
+  async #writeHubs(hubs: string[]): Promise<void> {
+    const current = await this.features.read(hubCongestionFeatures, hubs);
+    await this.features.write(
+      hubCongestionFeatures,
+      hubs.map((id, i) => {
+        const baseline = current.values[i]?.baseline ?? 0;
+        const atHub = this.#hubCounts.get(id) ?? 0;
+        return [
+          id,
+          { baseline, atHub, congestion: baseline + atHub / this.options.parcelsPerCongestionUnit },
+        ] as const;
+      }),
+    );
+  }
+
+  /** Arrival re-estimated now with today's features, conditioned on the parcel not having arrived yet. */
+  async estimate(ctx: RequestContext, shipment: TrackedShipment): Promise<ArrivalEstimate> {
+    const delivered = shipment.events.find((e) => e.kind === ShipmentEventKind.DELIVERED);
+    if (delivered !== undefined) {
+      const date = delivered.at.toISOString().slice(0, 10);
+      return {
+        p50Date: date,
+        p90Date: date,
+        onTimeProbability: date <= shipment.promisedDate ? 1 : 0,
+        delivered: true,
+      };
+    }
+    const cutoffHourUtc = WAREHOUSES.find((w) => w.id === shipment.warehouseId)?.cutoffHourUtc ?? 20;
+    const hub = hubId(shipment.carrierId, shipment.destRegion);
+    const [backlog, congestion] = await Promise.all([
+      this.features.readOne(warehouseBacklogFeatures, shipment.warehouseId),
+      this.features.readOne(hubCongestionFeatures, hub),
+    ]);
+    const orderedAt = shipment.orderedAt.getTime();
+    const dist = await this.model.load(ctx, {
+      warehouseId: shipment.warehouseId,
+      carrierId: shipment.carrierId,
+      service: shipment.service,
+      distanceKm: shipment.distanceKm,
+      destRegion: shipment.destRegion,
+      orderedAt,
+      weightKg: shipment.weightKg,
+      quantity: shipment.quantity,
+      warehouseBacklog: backlog.value.backlog,
+      hubCongestion: congestion.value.congestion,
+      cutoffHourUtc,
+    });
+    const now = this.options.now();
+    const elapsed = Math.max(0, (now - orderedAt) / DAY_MS);
+    const arrivedBy = cdfDays(dist, elapsed);
+    const conditional = (p: number) => {
+      const target = Math.min(1 - 1e-9, arrivedBy + p * (1 - arrivedBy));
+      return Math.max(elapsed, Math.exp(dist.mu + dist.sigma * normalQuantile(target)));
+    };
+    const promisedEnd = (Date.parse(`${shipment.promisedDate}T00:00:00Z`) + DAY_MS - orderedAt) / DAY_MS;
+    const onTime =
+      promisedEnd <= elapsed ? 0 : (cdfDays(dist, promisedEnd) - arrivedBy) / Math.max(1e-9, 1 - arrivedBy);
+    const date = (days: number) => new Date(orderedAt + days * DAY_MS).toISOString().slice(0, 10);
+    return {
+      p50Date: date(conditional(0.5)),
+      p90Date: date(conditional(0.9)),
+      onTimeProbability: Math.round(Math.min(1, Math.max(0, onTime)) * 1000) / 1000,
+      delivered: false,
+    };
+  }
+}
