@@ -1,0 +1,67 @@
+/**
+ * Writes the demo world's synthetic payments history as training data for the payment-risk model:
+ *
+ *   npx tsx --conditions=aisle-source models/payment-risk/export-data.ts --out <dir> [--legit 60000]
+ *
+ * The history (`generatePayments`, the world's own `payments` stream) is replayed in time order through the
+ * subgraph's in-memory velocity store and its `computeFeatures`, i.e. exactly the code that serves requests,
+ * so the model is trained on the features it will see. Writes <dir>/payments.csv: at, pattern, fraud, then
+ * one column per FEATURE_NAMES entry.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { demoWorld, generatePayments } from "@aisle/world";
+import {
+  computeFeatures,
+  FEATURE_NAMES,
+  loadRulesConfig,
+  MemoryVelocityStore,
+  RuleEngine,
+} from "@aisle/payment-risk";
+
+const { values } = parseArgs({
+  options: { out: { type: "string" }, legit: { type: "string", default: "60000" } },
+});
+if (values.out === undefined) throw new Error("--out <dir> is required");
+
+const world = demoWorld();
+const signup = new Map(world.users.map((u) => [u.id, Date.parse(u.signupAt)]));
+const rules = new RuleEngine(loadRulesConfig());
+const velocity = new MemoryVelocityStore();
+const payments = generatePayments(world, { legitCount: Number(values.legit) });
+const lines = [["at", "pattern", "fraud", ...FEATURE_NAMES].join(",")];
+for (const p of payments) {
+  const at = Date.parse(p.at);
+  const snapshot = velocity.recordAndReadSync({
+    id: p.id,
+    at,
+    amountMinor: p.amountMinor,
+    keys: {
+      user: p.userId,
+      paymentMethod: p.paymentMethodFingerprint,
+      device: p.deviceId,
+      ip: p.ip,
+      emailDomain: p.emailDomain,
+    },
+    links: { user: p.deviceId, paymentMethod: p.userId, device: p.userId, ip: p.userId, emailDomain: "" },
+  });
+  const signedUp = signup.get(p.userId);
+  const row = computeFeatures({
+    amountMinorUsd: rules.toUsdMinor(p.amountMinor, p.currency) ?? p.amountMinor,
+    accountAgeDays: signedUp === undefined ? null : (at - signedUp) / 86_400_000,
+    billingCountry: p.billingCountry,
+    shippingCountry: p.shippingCountry,
+    ipCountry: p.ipCountry,
+    emailDisposable: rules.isDisposableDomain(p.emailDomain),
+    itemCount: p.itemCount,
+    velocity: snapshot,
+  });
+  lines.push([p.at, p.pattern, p.fraud ? 1 : 0, ...Array.from(row, (x) => Number(x.toFixed(6)))].join(","));
+}
+await mkdir(values.out, { recursive: true });
+await writeFile(join(values.out, "payments.csv"), `${lines.join("\n")}\n`);
+const fraud = payments.filter((p) => p.fraud).length;
+process.stdout.write(
+  `wrote ${payments.length} payments (${fraud} fraud) to ${join(values.out, "payments.csv")}\n`,
+);

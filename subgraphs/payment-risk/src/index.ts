@@ -1,0 +1,244 @@
+import "reflect-metadata";
+import { resolve } from "node:path";
+import { Redis } from "ioredis";
+import { z } from "zod";
+import {
+  buildFederatedSchema,
+  env,
+  instanceContainer,
+  parseEnv,
+  type Logger,
+  type SubgraphDefinition,
+  type SubgraphParts,
+} from "@aisle/kit";
+import { BatchedModel, ModelRegistry, modelOptionsFromEnv } from "@aisle/ml";
+import { demoWorld } from "@aisle/world";
+import { FileAssessmentLog, RedisAssessmentLog, type AssessmentLog } from "./assessment.log.ts";
+import { createPaymentRiskLoaders } from "./loaders.ts";
+import { PaymentRiskService } from "./payment-risk.service.ts";
+import { RiskAssessmentResolver, toAssessmentType } from "./risk-assessment.resolver.ts";
+import { checkSpec, riskModelContract, type ModelOutput } from "./risk-model.ts";
+import { loadRulesConfig, RuleEngine } from "./rules.ts";
+import { UserRiskResolver } from "./user.resolver.ts";
+import { UserRef } from "./user.type.ts";
+import {
+  MemoryVelocityStore,
+  RedisVelocityStore,
+  VELOCITY_ENTITIES,
+  type VelocityStore,
+} from "./velocity.store.ts";
+
+export {
+  FEATURE_NAMES,
+  REASON_TEMPLATES,
+  computeFeatures,
+  type FeatureInput,
+  type FeatureName,
+} from "./features.ts";
+export {
+  MemoryVelocityStore,
+  RedisVelocityStore,
+  emptySnapshot,
+  WINDOWS,
+  VELOCITY_ENTITIES,
+  SUM_ENTITIES,
+  type VelocityEvent,
+  type VelocitySnapshot,
+  type VelocityStore,
+} from "./velocity.store.ts";
+export {
+  RuleEngine,
+  loadRulesConfig,
+  actionForScore,
+  levelForScore,
+  type RulesConfig,
+  type Decision,
+} from "./rules.ts";
+export { containsCardNumber, findCardNumber, luhnValid } from "./card-number.ts";
+export {
+  FileAssessmentLog,
+  RedisAssessmentLog,
+  fingerprint,
+  type AssessmentLog,
+  type AssessmentRecord,
+} from "./assessment.log.ts";
+export { PaymentRiskService, type AssessPaymentInput } from "./payment-risk.service.ts";
+
+/** Settings of the payment-risk subgraph (besides the kit's and @aisle/ml's ML_* variables). */
+export const paymentRiskEnvShape = {
+  /** `embedded` (default): velocity in memory, assessments in an fsync'd NDJSON file. `redis`: both in Redis. */
+  RISK_BACKEND: z.enum(["embedded", "redis"]).default("embedded"),
+  /** Redis for the `redis` backend. Default redis://127.0.0.1:6379. */
+  REDIS_URL: z.string().min(1).default("redis://127.0.0.1:6379"),
+  /** Prefix of every Redis key and stream. Default "aisle:risk:". */
+  RISK_REDIS_PREFIX: z.string().min(1).default("aisle:risk:"),
+  /** Bound on each Redis call (velocity, log); past it the answer is degraded / the record spooled. Default 150 ms. */
+  RISK_REDIS_TIMEOUT_MS: env.positiveInt(150),
+  /** Folder of the embedded log and of the Redis backend's spool. Default .data/payment-risk (relative to the working directory). */
+  RISK_DATA_DIR: z.string().min(1).default(".data/payment-risk"),
+  /** A rules file replacing src/rules.config.json (same format, validated at start). */
+  RISK_RULES_FILE: z.string().min(1).optional(),
+  /**
+   * Comma-separated entities whose amount sums are computed (user, paymentMethod, device, ip, emailDomain).
+   * Default "user,paymentMethod" (what the model uses): sums cost a scan of the entity's 7-day events.
+   */
+  RISK_VELOCITY_SUM_ENTITIES: z
+    .string()
+    .default("user,paymentMethod")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((v) => v.trim())
+        .filter((v) => v !== ""),
+    )
+    .pipe(z.array(z.enum(VELOCITY_ENTITIES))),
+  /** Most reasons per assessment. Default 5. */
+  RISK_MAX_REASONS: env.positiveInt(5),
+  /**
+   * Smallest contribution (log-odds above a typical payment) that is reported as a reason. Default 0.5: an
+   * ordinary payment gets no reasons rather than a list of trivia.
+   */
+  RISK_MIN_REASON_CONTRIBUTION: z.coerce.number().min(0).default(0.5),
+};
+
+/** Everything a payment-risk instance holds; the benchmark and tests reach the service and model through it. */
+export interface PaymentRiskInstance extends SubgraphParts {
+  readonly service: PaymentRiskService;
+  readonly model: BatchedModel<Float32Array, ModelOutput>;
+  readonly velocity: VelocityStore;
+  readonly assessmentLog: AssessmentLog;
+  readonly redis: Redis | null;
+}
+
+export interface PaymentRiskOverrides {
+  /** Use this Redis client instead of one from REDIS_URL (tests point it at a dead port, then a live one). */
+  readonly redis?: Redis;
+}
+
+/** A Redis client that never queues commands while disconnected: calls fail fast, so answers stay in budget. */
+export function riskRedisClient(url: string, timeoutMs: number, log: Logger): Redis {
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1_000,
+    retryStrategy: (times) => Math.min(100 * times, 2_000),
+  });
+  let warned = 0;
+  client.on("error", (error: Error) => {
+    if (Date.now() - warned > 10_000) {
+      warned = Date.now();
+      log.warn({ err: error.message }, "payment-risk Redis unavailable");
+    }
+  });
+  return client;
+}
+
+/**
+ * Waits (boundedly) for the client to connect, so the first requests after start are not degraded. Redis
+ * being down at start is not fatal: the subgraph answers degraded and spools until it comes back.
+ */
+async function readyWithin(redis: Redis, ms: number, log: Logger): Promise<void> {
+  if (redis.status === "ready") return;
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off("ready", onReady);
+      resolve(false);
+    }, ms);
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    redis.once("ready", onReady);
+  });
+  if (!ready)
+    log.warn({ waitedMs: ms }, "payment-risk Redis not reachable at start; answering degraded until it is");
+}
+
+export async function createPaymentRisk(
+  input: { readonly env: Readonly<Record<string, string | undefined>>; readonly log: Logger },
+  overrides: PaymentRiskOverrides = {},
+): Promise<PaymentRiskInstance> {
+  const config = parseEnv(paymentRiskEnvShape, input.env);
+  const rules = new RuleEngine(
+    config.RISK_RULES_FILE === undefined ? loadRulesConfig() : loadRulesConfig(config.RISK_RULES_FILE),
+  );
+  const modelOptions = modelOptionsFromEnv("payment-risk", input.env);
+  const registry = await ModelRegistry.load(
+    modelOptions.modelsDir === undefined ? {} : { modelsDir: modelOptions.modelsDir },
+  );
+  checkSpec(registry.spec("payment-risk"));
+  const model = await BatchedModel.create(registry, "payment-risk", riskModelContract, modelOptions);
+  const dataDir = resolve(config.RISK_DATA_DIR);
+  let redis: Redis | null = null;
+  let ownsRedis = false;
+  let velocity: VelocityStore;
+  let assessmentLog: AssessmentLog;
+  if (config.RISK_BACKEND === "redis" || overrides.redis !== undefined) {
+    redis = overrides.redis ?? riskRedisClient(config.REDIS_URL, config.RISK_REDIS_TIMEOUT_MS, input.log);
+    ownsRedis = overrides.redis === undefined;
+    await readyWithin(redis, 2_000, input.log);
+    velocity = new RedisVelocityStore(redis, {
+      prefix: config.RISK_REDIS_PREFIX,
+      sumEntities: new Set(config.RISK_VELOCITY_SUM_ENTITIES),
+    });
+    assessmentLog = new RedisAssessmentLog(redis, {
+      prefix: config.RISK_REDIS_PREFIX,
+      spoolDir: dataDir,
+      timeoutMs: config.RISK_REDIS_TIMEOUT_MS,
+      log: input.log,
+    });
+  } else {
+    velocity = new MemoryVelocityStore(10_000, new Set(config.RISK_VELOCITY_SUM_ENTITIES));
+    assessmentLog = new FileAssessmentLog(dataDir);
+  }
+  const service = new PaymentRiskService(demoWorld().users, velocity, model, rules, assessmentLog, {
+    velocityTimeoutMs: config.RISK_REDIS_TIMEOUT_MS,
+    maxReasons: config.RISK_MAX_REASONS,
+    minReasonContribution: config.RISK_MIN_REASON_CONTRIBUTION,
+  });
+  const loaders = createPaymentRiskLoaders(service);
+  const schema = await buildFederatedSchema({
+    resolvers: [RiskAssessmentResolver, UserRiskResolver],
+    // User is only reached through _entities here; name it so the schema has it.
+    orphanedTypes: [UserRef],
+    container: instanceContainer([
+      new RiskAssessmentResolver(service, loaders),
+      new UserRiskResolver(service),
+    ]),
+    references: {
+      RiskAssessment: {
+        __resolveReference: async (reference, context) => {
+          const record = await context.loaders.get(loaders.assessmentById).load(reference.id);
+          return record === null ? null : toAssessmentType(record);
+        },
+      },
+      User: { __resolveReference: (reference) => ({ id: reference.id }) },
+    },
+  });
+  input.log.info(
+    { backend: config.RISK_BACKEND, model: model.version, rules: rules.version },
+    "payment-risk ready",
+  );
+  return {
+    schema,
+    service,
+    model,
+    velocity,
+    assessmentLog,
+    redis,
+    readiness: [model.readiness()],
+    close: async () => {
+      await assessmentLog.close();
+      await velocity.close();
+      await model.close();
+      if (ownsRedis) redis?.disconnect();
+    },
+  };
+}
+
+export const paymentRiskSubgraph: SubgraphDefinition = {
+  name: "payment-risk",
+  defaultPort: 4006,
+  create: (input) => createPaymentRisk(input),
+};

@@ -1,0 +1,4 @@
+import { runSubgraphMain } from "@aisle/kit";
+import { paymentRiskSubgraph } from "./index.ts";
+
+runSubgraphMain(paymentRiskSubgraph);
