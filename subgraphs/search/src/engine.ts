@@ -1,0 +1,53 @@
+import { Autocomplete } from "./autocomplete.ts";
+import type { IndexReport, SearchBackend } from "./backend.ts";
+import type { SearchDocument } from "./documents.ts";
+import { QueryUnderstanding, type IntentCategory } from "./query-understanding.ts";
+import type { Reranker } from "./reranker.ts";
+import { HybridRetriever, indexCorpus, type Corpus, type RetrieverOptions } from "./retriever.ts";
+import type { Synonyms } from "./synonyms.ts";
+import type { TextEncoder } from "./text-encoder.ts";
+
+/** Everything a search needs, built once at start (subgraph, evaluation, tests and bench build it the same way). */
+export interface SearchEngine {
+  readonly backend: SearchBackend;
+  readonly encoder: TextEncoder;
+  readonly corpus: Corpus;
+  readonly retriever: HybridRetriever;
+  readonly understanding: QueryUnderstanding;
+  readonly autocomplete: Autocomplete;
+  readonly report: IndexReport;
+  /** Milliseconds spent embedding the products (item tower). */
+  readonly embedMs: number;
+}
+
+export interface BuildEngineOptions {
+  readonly backend: SearchBackend;
+  readonly encoder: TextEncoder;
+  readonly docs: readonly SearchDocument[];
+  readonly categories: readonly IntentCategory[];
+  readonly synonyms: Synonyms;
+  readonly reranker: Reranker | null;
+  readonly retriever?: RetrieverOptions;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Embeds and indexes the documents, then builds query understanding and autocomplete over them. */
+export async function buildSearchEngine(options: BuildEngineOptions): Promise<SearchEngine> {
+  const { corpus, report, embedMs } = await indexCorpus(
+    options.backend,
+    options.encoder,
+    options.docs,
+    options.categories,
+    options.onProgress,
+  );
+  return {
+    backend: options.backend,
+    encoder: options.encoder,
+    corpus,
+    retriever: new HybridRetriever(options.backend, corpus, options.reranker, options.retriever),
+    understanding: new QueryUnderstanding(options.docs, options.categories, options.synonyms),
+    autocomplete: new Autocomplete(options.docs, options.categories, options.backend),
+    report,
+    embedMs,
+  };
+}

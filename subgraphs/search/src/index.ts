@@ -1,0 +1,161 @@
+import "reflect-metadata";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import {
+  buildFederatedSchema,
+  env,
+  instanceContainer,
+  parseEnv,
+  type Logger,
+  type SubgraphDefinition,
+  type SubgraphParts,
+} from "@aisle/kit";
+import { DEFAULT_MODELS_DIR, modelOptionsFromEnv } from "@aisle/ml";
+import { demoWorld } from "@aisle/world";
+import { DemoAffinityProvider } from "./affinity.ts";
+import type { SearchBackend } from "./backend.ts";
+import { documentsFromWorld } from "./documents.ts";
+import { EmbeddedBackend } from "./embedded-backend.ts";
+import { buildSearchEngine, type SearchEngine } from "./engine.ts";
+import { OpenSearchBackend } from "./opensearch-backend.ts";
+import { LinearReranker } from "./reranker.ts";
+import { SearchResolver } from "./search.resolver.ts";
+import { SearchService } from "./search.service.ts";
+import { Synonyms } from "./synonyms.ts";
+import { ENCODER_MODEL, TextEncoder } from "./text-encoder.ts";
+
+export { EmbeddedBackend } from "./embedded-backend.ts";
+export { OpenSearchBackend } from "./opensearch-backend.ts";
+export { buildSearchEngine, type SearchEngine } from "./engine.ts";
+export { SearchService } from "./search.service.ts";
+export { TextEncoder } from "./text-encoder.ts";
+export { Synonyms } from "./synonyms.ts";
+export { LinearReranker, trainPairwise, featureRows, RERANK_FEATURES } from "./reranker.ts";
+export type { SearchDocument } from "./documents.ts";
+export { documentsFromWorld } from "./documents.ts";
+export { RETRIEVAL_MODES, rerank, type RetrievalMode } from "./retriever.ts";
+export { reciprocalRankFusion } from "./fusion.ts";
+export type { Reranker, TrainingGroup, LinearModel } from "./reranker.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The synonyms file shipped with the subgraph. */
+export const DEFAULT_SYNONYMS_FILE = resolve(here, "../config/synonyms.txt");
+/** The re-ranker shipped in models/search (written by models/search/train-reranker.ts). */
+export const DEFAULT_RERANKER_FILE = join(DEFAULT_MODELS_DIR, "search", "reranker.json");
+
+export const searchEnvShape = {
+  /** `embedded` (in-process engine, the default: nothing to run) or `opensearch`. */
+  SEARCH_BACKEND: z.enum(["embedded", "opensearch"]).default("embedded"),
+  /** OpenSearch base URL when SEARCH_BACKEND=opensearch. Default http://127.0.0.1:9200. */
+  OPENSEARCH_URL: env.url("http://127.0.0.1:9200"),
+  /** Alias searched in OpenSearch; each start builds `<alias>-<time>` and swaps the alias. Default aisle-products. */
+  OPENSEARCH_INDEX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/)
+    .default("aisle-products"),
+  /** Synonyms file (Solr/OpenSearch format) used by both engines. Default subgraphs/search/config/synonyms.txt. */
+  SEARCH_SYNONYMS_FILE: z.string().min(1).default(DEFAULT_SYNONYMS_FILE),
+  /** Re-ranker weights (JSON). Default models/search/reranker.json. */
+  SEARCH_RERANKER_FILE: z.string().min(1).default(DEFAULT_RERANKER_FILE),
+  /** Candidates per side fused and re-ranked. Default 100. */
+  SEARCH_RERANK_DEPTH: env.positiveInt(100),
+  /** Weight of the semantic list in reciprocal rank fusion (lexical has 1); 0 keeps BM25's order before re-ranking. Default 1. */
+  SEARCH_SEMANTIC_WEIGHT: z.coerce.number().min(0).max(10).default(1),
+};
+
+/** What a search subgraph holds: its schema, engine and encoder (tests read the encoder's run counters). */
+export interface SearchParts extends SubgraphParts {
+  readonly engine: SearchEngine;
+  readonly encoder: TextEncoder;
+  readonly service: SearchService;
+}
+
+/** Builds the search subgraph from its environment: loads the models, indexes the demo world, builds the schema. */
+export async function createSearchParts(
+  source: Readonly<Record<string, string | undefined>>,
+  log: Logger,
+): Promise<SearchParts> {
+  const config = parseEnv(searchEnvShape, source);
+  const world = demoWorld();
+  const docs = documentsFromWorld(world);
+  const categories = world.categories.map((c) => ({ id: c.id, name: c.name }));
+  const synonyms = Synonyms.load(config.SEARCH_SYNONYMS_FILE);
+  if (!existsSync(config.SEARCH_RERANKER_FILE)) {
+    throw new Error(
+      `SEARCH_RERANKER_FILE: ${config.SEARCH_RERANKER_FILE} is missing; run models/search/train-reranker.ts`,
+    );
+  }
+  const reranker = await LinearReranker.load(config.SEARCH_RERANKER_FILE);
+  const encoder = await TextEncoder.load(modelOptionsFromEnv(ENCODER_MODEL, source));
+  const backend: SearchBackend =
+    config.SEARCH_BACKEND === "opensearch"
+      ? new OpenSearchBackend({
+          node: config.OPENSEARCH_URL,
+          alias: config.OPENSEARCH_INDEX,
+          synonyms: synonyms.lines,
+        })
+      : new EmbeddedBackend();
+  let engine: SearchEngine;
+  try {
+    engine = await buildSearchEngine({
+      backend,
+      encoder,
+      docs,
+      categories,
+      synonyms,
+      reranker,
+      retriever: { depth: config.SEARCH_RERANK_DEPTH, semanticWeight: config.SEARCH_SEMANTIC_WEIGHT },
+      onProgress: (done, total) => log.debug({ done, total }, "indexing products"),
+    });
+  } catch (error) {
+    await Promise.allSettled([backend.close(), encoder.close()]);
+    throw error;
+  }
+  const { report } = engine;
+  log.info(
+    {
+      backend: backend.name,
+      indexed: report.indexed,
+      refused: report.errors.length,
+      indexMs: Math.round(report.tookMs),
+      embedMs: Math.round(engine.embedMs),
+    },
+    "search index built",
+  );
+  for (const e of report.errors.slice(0, 20)) log.warn({ id: e.id, reason: e.reason }, "product not indexed");
+  const brands = new Map(world.brands.map((b) => [b.id, b.name]));
+  const attributeNames = [...new Set(docs.flatMap((d) => d.attributes.map((a) => a.name)))].sort();
+  const service = new SearchService(
+    engine.retriever,
+    engine.understanding,
+    encoder,
+    { categories: new Map(world.categories.map((c) => [c.id, c.name])), brands, attributeNames },
+    new DemoAffinityProvider(world),
+    engine.autocomplete,
+  );
+  const schema = await buildFederatedSchema({
+    resolvers: [SearchResolver],
+    container: instanceContainer([new SearchResolver(service)]),
+  });
+  return {
+    schema,
+    engine,
+    encoder,
+    service,
+    readiness: [
+      encoder.model.readiness(),
+      { name: `search:${backend.name}`, check: async () => engine.corpus.size > 0 },
+    ],
+    close: async () => {
+      await Promise.allSettled([backend.close(), encoder.close()]);
+    },
+  };
+}
+
+export const searchSubgraph: SubgraphDefinition = {
+  name: "search",
+  defaultPort: 4004,
+  create: ({ env: source, log }) => createSearchParts(source, log),
+};

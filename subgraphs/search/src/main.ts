@@ -1,0 +1,4 @@
+import { runSubgraphMain } from "@aisle/kit";
+import { searchSubgraph } from "./index.ts";
+
+runSubgraphMain(searchSubgraph);

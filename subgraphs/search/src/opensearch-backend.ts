@@ -1,0 +1,367 @@
+import { Client } from "@opensearch-project/opensearch";
+import {
+  emptyFacets,
+  MINIMUM_SHOULD_MATCH,
+  PRICE_RANGES,
+  type FacetCounts,
+  type IndexReport,
+  type LexicalRequest,
+  type LexicalResult,
+  type ResolvedFilters,
+  type SearchBackend,
+  type VectorHit,
+} from "./backend.ts";
+import type { SearchDocument } from "./documents.ts";
+import { FIELD_BOOSTS } from "./embedded-backend.ts";
+import { STOP_WORDS, words } from "./text.ts";
+
+export interface OpenSearchBackendOptions {
+  /** Base URL, e.g. http://127.0.0.1:9200. */
+  readonly node: string;
+  /** Alias searched; indices are named `<alias>-<epoch ms>`. */
+  readonly alias: string;
+  /** Synonym rules (Solr format lines) for the search analyser. */
+  readonly synonyms: readonly string[];
+  /** Documents per bulk request. Default 1000. */
+  readonly bulkSize?: number;
+}
+
+/** Separates attribute name and value in the `attr_pairs` keyword field. */
+const PAIR = "\u001f";
+
+const FIELDS = [
+  `title^${FIELD_BOOSTS.title}`,
+  `category_name^${FIELD_BOOSTS.categoryName}`,
+  `brand_name^${FIELD_BOOSTS.brandName}`,
+  `attributes_text^${FIELD_BOOSTS.attributesText}`,
+  `description^${FIELD_BOOSTS.description}`,
+];
+
+/** The index template: analysers (ASCII folding, English stop words and stemming, synonyms at search time) and mappings. */
+export function indexTemplate(
+  alias: string,
+  synonyms: readonly string[],
+  dimensions: number,
+): Record<string, unknown> {
+  const chain = ["lowercase", "asciifolding", "aisle_stop", "aisle_stemmer"];
+  return {
+    index_patterns: [`${alias}-*`],
+    template: {
+      settings: {
+        number_of_shards: 1,
+        number_of_replicas: 0,
+        "index.knn": true,
+        analysis: {
+          tokenizer: { aisle_words: { type: "pattern", pattern: "[^\\p{L}\\p{N}]+" } },
+          filter: {
+            aisle_stop: { type: "stop", stopwords: [...STOP_WORDS] },
+            aisle_stemmer: { type: "stemmer", language: "english" },
+            // After the stemmer (a synonym_graph before it would see unstemmed rules and miss plurals).
+            aisle_synonyms: {
+              type: "synonym_graph",
+              synonyms: synonyms.length > 0 ? [...synonyms] : ["aisle, aisle"],
+            },
+          },
+          analyzer: {
+            aisle_text: { type: "custom", tokenizer: "aisle_words", filter: chain },
+            aisle_search: { type: "custom", tokenizer: "aisle_words", filter: [...chain, "aisle_synonyms"] },
+          },
+        },
+      },
+      mappings: {
+        dynamic: "strict",
+        properties: {
+          id: { type: "keyword" },
+          title: { type: "text", analyzer: "aisle_text", search_analyzer: "aisle_search" },
+          category_name: { type: "text", analyzer: "aisle_text", search_analyzer: "aisle_search" },
+          brand_name: { type: "text", analyzer: "aisle_text", search_analyzer: "aisle_search" },
+          attributes_text: { type: "text", analyzer: "aisle_text", search_analyzer: "aisle_search" },
+          description: { type: "text", analyzer: "aisle_text", search_analyzer: "aisle_search" },
+          category_id: { type: "keyword" },
+          category_path: { type: "keyword" },
+          brand_id: { type: "keyword" },
+          attr_pairs: { type: "keyword" },
+          price_minor: { type: "long" },
+          popularity: { type: "float" },
+          created_at: { type: "date" },
+          vector: {
+            type: "knn_vector",
+            dimension: dimensions,
+            method: {
+              name: "hnsw",
+              engine: "lucene",
+              space_type: "cosinesimil",
+              parameters: { m: 16, ef_construction: 128 },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+function filterClauses(filters: ResolvedFilters): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  if (filters.categoryIds.length > 0) out.push({ terms: { category_path: filters.categoryIds } });
+  if (filters.brandIds.length > 0) out.push({ terms: { brand_id: filters.brandIds } });
+  if (filters.priceMinMinor !== null || filters.priceMaxMinor !== null) {
+    out.push({
+      range: {
+        price_minor: {
+          ...(filters.priceMinMinor === null ? {} : { gte: filters.priceMinMinor }),
+          ...(filters.priceMaxMinor === null ? {} : { lte: filters.priceMaxMinor }),
+        },
+      },
+    });
+  }
+  for (const [name, values] of filters.attributes)
+    out.push({ terms: { attr_pairs: values.map((v) => `${name}${PAIR}${v}`) } });
+  return out;
+}
+
+/**
+ * Term-centric BM25 like the embedded engine: each query word is matched across the fields (scores summed,
+ * `fuzziness: AUTO`), and `minimum_should_match: 2<75%` counts words, not fields. Each synonym phrasing is an
+ * alternative requiring all of its words.
+ */
+export function lexicalQuery(request: LexicalRequest): Record<string, unknown> {
+  const termClause = (term: string) => ({
+    multi_match: {
+      query: term,
+      fields: FIELDS,
+      type: "most_fields",
+      ...(request.fuzzy ? { fuzziness: "AUTO" } : {}),
+    },
+  });
+  const termsOf = (text: string) => [...new Set(words(text).filter((w) => !STOP_WORDS.has(w)))];
+  const main = termsOf(request.text);
+  const alternatives: Record<string, unknown>[] = [
+    {
+      bool: {
+        should: main.map(termClause),
+        minimum_should_match: request.minimumShouldMatch ? MINIMUM_SHOULD_MATCH : 1,
+      },
+    },
+  ];
+  for (const expansion of request.expansions) {
+    const terms = termsOf(expansion);
+    if (terms.length > 0) alternatives.push({ bool: { must: terms.map(termClause) } });
+  }
+  return { bool: { should: alternatives, minimum_should_match: 1, filter: filterClauses(request.filters) } };
+}
+
+interface Bucket {
+  key: string | number;
+  doc_count: number;
+}
+
+/** OpenSearch behind the SearchBackend contract, through @opensearch-project/opensearch. */
+export class OpenSearchBackend implements SearchBackend {
+  readonly name = "opensearch" as const;
+  readonly client: Client;
+  readonly #bulkSize: number;
+
+  constructor(private readonly options: OpenSearchBackendOptions) {
+    this.client = new Client({ node: options.node });
+    this.#bulkSize = options.bulkSize ?? 1000;
+  }
+
+  get alias(): string {
+    return this.options.alias;
+  }
+
+  async index(
+    docs: readonly SearchDocument[],
+    vectors: readonly Float32Array[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<IndexReport> {
+    const started = performance.now();
+    const dimensions = vectors[0]?.length ?? 0;
+    const { alias } = this.options;
+    await this.client.indices.putIndexTemplate({
+      name: `${alias}-template`,
+      body: indexTemplate(alias, this.options.synonyms, dimensions) as never,
+    });
+    const index = `${alias}-${Date.now()}`;
+    await this.client.indices.create({ index });
+    const errors: { id: string; reason: string }[] = [];
+    let indexed = 0;
+    for (let start = 0; start < docs.length; start += this.#bulkSize) {
+      const body: unknown[] = [];
+      docs.slice(start, start + this.#bulkSize).forEach((doc, k) => {
+        const vector = vectors[start + k];
+        body.push({ index: { _index: index, _id: doc.id } });
+        body.push({
+          id: doc.id,
+          title: doc.title,
+          category_name: doc.categoryName,
+          brand_name: doc.brandName,
+          attributes_text: doc.attributes.map((a) => a.value).join(" "),
+          description: doc.description,
+          category_id: doc.categoryId,
+          category_path: doc.categoryPath,
+          brand_id: doc.brandId,
+          attr_pairs: doc.attributes.map((a) => `${a.name}${PAIR}${a.value}`),
+          price_minor: doc.priceMinor,
+          popularity: doc.popularity,
+          ...(doc.createdAt === "" ? {} : { created_at: doc.createdAt }),
+          vector: vector === undefined ? null : Array.from(vector),
+        });
+      });
+      const response = await this.client.bulk({ body: body as never });
+      for (const item of response.body.items) {
+        const result = Object.values(item)[0] as {
+          _id?: string;
+          status: number;
+          error?: { type?: string; reason?: string };
+        };
+        if (result.error !== undefined) {
+          errors.push({
+            id: result._id ?? "?",
+            reason: `${result.error.type ?? "error"}: ${result.error.reason ?? ""}`,
+          });
+        } else indexed += 1;
+      }
+      onProgress?.(Math.min(start + this.#bulkSize, docs.length), docs.length);
+    }
+    await this.client.indices.refresh({ index });
+    // Atomic swap: searches see the old index until this call, the new one after.
+    let previous: string[];
+    try {
+      const current = await this.client.indices.getAlias({ name: alias });
+      previous = Object.keys(current.body);
+    } catch {
+      previous = []; // no alias yet: the first index
+    }
+    await this.client.indices.updateAliases({
+      body: {
+        actions: [...previous.map((i) => ({ remove: { index: i, alias } })), { add: { index, alias } }],
+      } as never,
+    });
+    for (const old of previous) await this.client.indices.delete({ index: old });
+    return { indexed, errors, tookMs: performance.now() - started };
+  }
+
+  async lexical(request: LexicalRequest): Promise<LexicalResult> {
+    const browse = words(request.text).filter((w) => !STOP_WORDS.has(w)).length === 0;
+    const query = browse ? { bool: { filter: filterClauses(request.filters) } } : lexicalQuery(request);
+    const response = await this.client.search({
+      index: this.options.alias,
+      body: {
+        query,
+        size: request.size,
+        track_total_hits: true,
+        _source: false,
+        ...(browse ? { sort: [{ popularity: "desc" }, { id: "asc" }] } : {}),
+        ...(browse
+          ? {}
+          : {
+              highlight: {
+                pre_tags: ["<em>"],
+                post_tags: ["</em>"],
+                encoder: "html",
+                fields: { title: { number_of_fragments: 0 } },
+              },
+            }),
+        ...(request.facets
+          ? {
+              aggs: {
+                categories: { terms: { field: "category_path", size: 500 } },
+                brands: { terms: { field: "brand_id", size: 500 } },
+                prices: {
+                  range: {
+                    field: "price_minor",
+                    ranges: PRICE_RANGES.map((r) => ({
+                      from: Math.max(1, r.from),
+                      ...(r.to === null ? {} : { to: r.to }),
+                    })),
+                  },
+                },
+                attributes: { terms: { field: "attr_pairs", size: 5000 } },
+              },
+            }
+          : {}),
+      } as never,
+    });
+    const body = response.body as unknown as {
+      hits: {
+        total: { value: number };
+        hits: { _id: string; _score: number | null; highlight?: { title?: string[] }; sort?: unknown[] }[];
+      };
+      aggregations?: Record<string, { buckets: Bucket[] }>;
+    };
+    const hits = body.hits.hits.map((h, i) => ({
+      id: h._id,
+      score: browse ? body.hits.hits.length - i : (h._score ?? 0),
+      highlight: h.highlight?.title?.[0] ?? null,
+    }));
+    return { hits, total: body.hits.total.value, facets: this.#facets(body.aggregations) };
+  }
+
+  #facets(aggs: Record<string, { buckets: Bucket[] }> | undefined): FacetCounts {
+    const facets = emptyFacets();
+    if (aggs === undefined) return facets;
+    for (const b of aggs["categories"]?.buckets ?? []) facets.categories.set(String(b.key), b.doc_count);
+    for (const b of aggs["brands"]?.buckets ?? [])
+      if (b.key !== "") facets.brands.set(String(b.key), b.doc_count);
+    (aggs["prices"]?.buckets ?? []).forEach((b, i) => (facets.priceRanges[i] = b.doc_count));
+    for (const b of aggs["attributes"]?.buckets ?? []) {
+      const [name, value] = String(b.key).split(PAIR) as [string, string];
+      let values = facets.attributes.get(name);
+      if (values === undefined) facets.attributes.set(name, (values = new Map()));
+      values.set(value, b.doc_count);
+    }
+    return facets;
+  }
+
+  async vector(vector: Float32Array, filters: ResolvedFilters, size: number): Promise<VectorHit[]> {
+    const filter = filterClauses(filters);
+    const response = await this.client.search({
+      index: this.options.alias,
+      body: {
+        size,
+        _source: false,
+        query: {
+          knn: {
+            vector: {
+              vector: Array.from(vector),
+              k: size,
+              ...(filter.length > 0 ? { filter: { bool: { filter } } } : {}),
+            },
+          },
+        },
+      } as never,
+    });
+    const hits = (response.body as unknown as { hits: { hits: { _id: string; _score: number }[] } }).hits
+      .hits;
+    // Lucene's cosinesimil score is (1 + cos) / 2.
+    return hits.map((h) => ({ id: h._id, similarity: 2 * h._score - 1 }));
+  }
+
+  async prefix(prefix: string, size: number): Promise<{ id: string; title: string }[]> {
+    const response = await this.client.search({
+      index: this.options.alias,
+      body: {
+        size,
+        _source: ["title"],
+        query: { match_bool_prefix: { title: { query: prefix, operator: "and" } } },
+      } as never,
+    });
+    const hits = (
+      response.body as unknown as { hits: { hits: { _id: string; _source: { title: string } }[] } }
+    ).hits.hits;
+    return hits.map((h) => ({ id: h._id, title: h._source.title }));
+  }
+
+  /** Deletes the alias's indices and template (tests use a unique alias per run). */
+  async drop(): Promise<void> {
+    await this.client.indices.delete({ index: `${this.options.alias}-*` }).catch(() => undefined);
+    await this.client.indices
+      .deleteIndexTemplate({ name: `${this.options.alias}-template` })
+      .catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

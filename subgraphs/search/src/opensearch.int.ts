@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { createLogger } from "@aisle/kit";
+import { createSearchParts } from "./index.ts";
+import { OpenSearchBackend } from "./opensearch-backend.ts";
+import { NO_FILTERS } from "./backend.ts";
+import type { SearchDocument } from "./documents.ts";
+import { searchContract } from "./search.contract.ts";
+
+// The same contract against a real OpenSearch. Start one with `OPENSEARCH_PORT=9280 bash scripts/opensearch-start.sh`
+// and run with OPENSEARCH_URL set to the URL it prints.
+const url = process.env["OPENSEARCH_URL"];
+if (url === undefined || url === "") {
+  describe("search contract (opensearch)", () => {
+    it.skip("needs OPENSEARCH_URL: OPENSEARCH_PORT=9280 bash scripts/opensearch-start.sh, then OPENSEARCH_URL=<printed URL> npx vitest run subgraphs/search/src/opensearch.int.ts", () => {});
+  });
+} else {
+  const alias = `aisle-test-${process.pid}`;
+  searchContract("opensearch", async () => {
+    const parts = await createSearchParts(
+      { SEARCH_BACKEND: "opensearch", OPENSEARCH_URL: url, OPENSEARCH_INDEX: alias },
+      createLogger("search-test", "silent"),
+    );
+    const close = parts.close;
+    return {
+      ...parts,
+      close: async () => {
+        const backend = parts.engine.backend as OpenSearchBackend;
+        await backend.drop();
+        await close?.();
+      },
+    };
+  });
+
+  describe("OpenSearch indexing", () => {
+    const doc = (id: string, title: string): SearchDocument => ({
+      id,
+      title,
+      description: "",
+      categoryId: "c-x",
+      categoryName: "Things",
+      categoryPath: ["c-x"],
+      brandId: "b-x",
+      brandName: "Brand",
+      attributes: [],
+      priceMinor: 1000,
+      popularity: 0.5,
+      createdAt: "2026-01-01T00:00:00.000Z",
+    });
+    const unit = (k: number) => Float32Array.from({ length: 4 }, (_, j) => (j === k ? 1 : 0));
+
+    it("reports refused documents one by one and swaps the alias to a fresh index on reindex", async () => {
+      const backend = new OpenSearchBackend({
+        node: url,
+        alias: `aisle-test-swap-${process.pid}`,
+        synonyms: [],
+      });
+      try {
+        const progress: number[] = [];
+        const first = await backend.index(
+          [doc("a", "red kettle"), doc("b", "blue kettle"), doc("c", "green kettle")],
+          [unit(0), Float32Array.from([1, 0]), unit(2)],
+          (done) => progress.push(done),
+        );
+        expect(first.indexed).toBe(2);
+        expect(first.errors).toEqual([{ id: "b", reason: expect.stringMatching(/dimension|vector/i) }]);
+        expect(progress.at(-1)).toBe(3);
+        const before = Object.keys((await backend.client.indices.getAlias({ name: backend.alias })).body);
+        await backend.index([doc("d", "yellow kettle")], [unit(1)]);
+        const after = Object.keys((await backend.client.indices.getAlias({ name: backend.alias })).body);
+        expect(after).toHaveLength(1);
+        expect(after).not.toEqual(before);
+        const result = await backend.lexical({
+          text: "kettle",
+          expansions: [],
+          filters: NO_FILTERS,
+          size: 10,
+          fuzzy: true,
+          minimumShouldMatch: true,
+          facets: false,
+        });
+        expect(result.hits.map((h) => h.id)).toEqual(["d"]);
+        expect((await backend.vector(unit(1), NO_FILTERS, 1))[0]).toMatchObject({
+          id: "d",
+          similarity: expect.closeTo(1, 3),
+        });
+      } finally {
+        await backend.drop();
+        await backend.close();
+      }
+    });
+  });
+}

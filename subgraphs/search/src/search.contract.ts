@@ -1,0 +1,249 @@
+import { graphql } from "graphql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, RequestContext, ANONYMOUS, type Identity } from "@aisle/kit";
+import type { SearchParts } from "./index.ts";
+
+/**
+ * The search contract, run against both engines: search.test.ts (embedded) and opensearch.int.ts (a real
+ * OpenSearch). Assertions are about behaviour (which category the hits come from, what was understood, which
+ * codes bad input gets), never about exact scores or orders: Lucene's BM25 and MiniSearch's BM25+ score
+ * differently, and OpenSearch's highlighter and fuzzy expansion differ in detail.
+ */
+interface FacetValue {
+  value: string;
+  label: string;
+  count: number;
+  min: number | null;
+  max: number | null;
+  selected: boolean;
+}
+interface Facet {
+  field: string;
+  values: FacetValue[];
+}
+interface Extracted {
+  field: string;
+  values: string[];
+  min: number | null;
+  max: number | null;
+}
+interface SearchData {
+  totalCount: number;
+  backend: string;
+  personalized: boolean;
+  edges: { cursor: string; node: { product: { id: string }; score: number; highlight: string | null } }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  facets: Facet[];
+  understanding: {
+    correctedQuery: string | null;
+    expandedSynonyms: string[];
+    relaxedQuery: string | null;
+    categoryIntent: { categoryId: string; name: string; source: string; confidence: number } | null;
+    extractedFilters: Extracted[];
+  };
+}
+
+export function searchContract(label: string, start: () => Promise<SearchParts>): void {
+  describe(`search contract (${label})`, () => {
+    let parts: SearchParts;
+    const log = createLogger("search-test", "silent");
+    let n = 0;
+    beforeAll(async () => {
+      parts = await start();
+    }, 180_000);
+    afterAll(async () => {
+      await parts?.close?.();
+    });
+
+    async function run(
+      source: string,
+      variables: Record<string, unknown> = {},
+      identity: Identity = ANONYMOUS,
+    ) {
+      n += 1;
+      const result = await graphql({
+        schema: parts.schema,
+        source,
+        variableValues: variables,
+        contextValue: new RequestContext(`t${n}`, identity, log),
+      });
+      return {
+        data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null,
+        codes: (result.errors ?? []).map((e) => e.extensions["code"]),
+      };
+    }
+
+    const SEARCH = `query($q: String!, $filters: [SearchFilterInput!], $first: Int, $after: String, $sort: SearchSort) {
+      search(query: $q, filters: $filters, first: $first, after: $after, sort: $sort) {
+        totalCount backend personalized
+        edges { cursor node { product { id } score highlight } }
+        pageInfo { hasNextPage endCursor }
+        facets { field values { value label count min max selected } }
+        understanding { correctedQuery expandedSynonyms relaxedQuery
+          categoryIntent { categoryId name source confidence }
+          extractedFilters { field values min max } }
+      }
+    }`;
+    const search = async (q: string, extra: Record<string, unknown> = {}, identity?: Identity) => {
+      const r = await run(SEARCH, { q, ...extra }, identity);
+      return { ...r, s: r.data?.["search"] as SearchData };
+    };
+    const categoryOf = (id: string) => parts.engine.corpus.doc(id)?.categoryId;
+    const share = (ids: string[], category: string) =>
+      ids.filter((id) => categoryOf(id) === category).length / Math.max(1, ids.length);
+    const ids = (s: SearchData): string[] => s.edges.map((e) => e.node.product.id);
+    const facet = (s: SearchData, field: string): Facet => {
+      const found = s.facets.find((f) => f.field === field);
+      if (found === undefined) throw new Error(`no ${field} facet`);
+      return found;
+    };
+
+    it("finds products of the named category, with highlights, a total and facets", async () => {
+      const { s, codes } = await search("wireless earbuds", { first: 10 });
+      expect(codes).toEqual([]);
+      expect(s.backend).toBe(label);
+      expect(s.edges).toHaveLength(10);
+      expect(share(ids(s), "c-wireless-earbuds")).toBeGreaterThanOrEqual(0.9);
+      expect(s.totalCount).toBeGreaterThanOrEqual(10);
+      expect(s.edges[0]?.node.highlight).toMatch(/<em>(Wireless|Earbuds)<\/em>/i);
+      const category = facet(s, "category");
+      expect(category.values.find((v) => v.value === "c-wireless-earbuds")?.count).toBeGreaterThan(0);
+      const brandTotal = facet(s, "brand").values.reduce((a, v) => a + v.count, 0);
+      expect(brandTotal).toBeLessThanOrEqual(s.totalCount);
+      expect(s.facets.some((f) => f.field === "price")).toBe(true);
+      expect(s.understanding.categoryIntent).toMatchObject({
+        categoryId: "c-wireless-earbuds",
+        source: "NAME",
+      });
+    });
+
+    it("corrects spelling from the catalogue's vocabulary and still finds the category", async () => {
+      const { s } = await search("wireles earbudz", { first: 10 });
+      expect(s.understanding.correctedQuery).toBe("wireless earbuds");
+      expect(share(ids(s), "c-wireless-earbuds")).toBeGreaterThanOrEqual(0.9);
+    });
+
+    it("expands synonyms from the synonyms file", async () => {
+      const { s } = await search("rucksack", { first: 10 });
+      expect(s.understanding.expandedSynonyms).toContain("backpack");
+      expect(share(ids(s), "c-backpacks")).toBeGreaterThanOrEqual(0.8);
+    });
+
+    it("extracts a price ceiling and a colour and applies them", async () => {
+      const { s } = await search("black sneakers under 150", { first: 24 });
+      const extracted = s.understanding.extractedFilters;
+      expect(extracted).toContainEqual({ field: "price", values: [], min: null, max: 150 });
+      expect(extracted.map((f) => f.field).sort()).toEqual(["Color", "price"]);
+      expect(extracted.find((f) => f.field === "Color")?.values).toContain("Black");
+      expect(s.totalCount).toBeGreaterThan(0);
+      const prices = facet(s, "price").values;
+      expect(prices.every((v) => v.max !== null && v.max <= 250)).toBe(true);
+      for (const id of ids(s)) {
+        const doc = parts.engine.corpus.doc(id);
+        expect(doc?.priceMinor).toBeLessThanOrEqual(15000);
+        expect(doc?.attributes).toContainEqual({ name: "Color", value: "Black" });
+      }
+    });
+
+    it("applies explicit filters (brand, category, price) and marks selected facet values", async () => {
+      const first = await search("sneakers", { first: 5 });
+      const brand = facet(first.s, "brand").values[0]?.value;
+      const { s } = await search("sneakers", {
+        first: 24,
+        filters: [
+          { field: "brand", values: [brand] },
+          { field: "price", min: 10 },
+        ],
+      });
+      expect(s.totalCount).toBeGreaterThan(0);
+      for (const id of ids(s)) {
+        expect(parts.engine.corpus.doc(id)?.brandId).toBe(brand);
+        expect(parts.engine.corpus.doc(id)?.priceMinor).toBeGreaterThanOrEqual(1000);
+      }
+      expect(facet(s, "brand").values).toEqual([expect.objectContaining({ value: brand, selected: true })]);
+      const browse = await search("", { first: 5, filters: [{ field: "category", values: ["c-fashion"] }] });
+      expect(browse.codes).toEqual([]);
+      expect(browse.s.edges).toHaveLength(5);
+      for (const id of ids(browse.s))
+        expect(parts.engine.corpus.doc(id)?.categoryPath).toContain("c-fashion");
+    });
+
+    it("pages with cursors without repeating hits", async () => {
+      const one = await search("backpack", { first: 5 });
+      const two = await search("backpack", { first: 5, after: one.s.pageInfo.endCursor });
+      expect(two.codes).toEqual([]);
+      expect(two.s.edges).toHaveLength(5);
+      expect(ids(one.s).filter((id) => ids(two.s).includes(id))).toEqual([]);
+      const both = await search("backpack", { first: 10 });
+      expect(ids(both.s)).toEqual([...ids(one.s), ...ids(two.s)]);
+    });
+
+    it("sorts by price within the matches", async () => {
+      const { s } = await search("coffee maker", { first: 20, sort: "PRICE_ASC" });
+      const prices = ids(s).map((id) => parts.engine.corpus.doc(id)?.priceMinor ?? 0);
+      expect(prices).toEqual([...prices].sort((a, b) => a - b));
+    });
+
+    it("gives BAD_USER_INPUT for bad input, never a crash", async () => {
+      expect((await search("", {})).codes).toEqual(["BAD_USER_INPUT"]);
+      expect((await search("shoes", { filters: [{ field: "weight_class", values: ["x"] }] })).codes).toEqual([
+        "BAD_USER_INPUT",
+      ]);
+      expect((await search("shoes", { first: 1000 })).codes).toEqual(["BAD_USER_INPUT"]);
+      expect((await search("x".repeat(10_240))).codes).toEqual(["BAD_USER_INPUT"]);
+      expect((await search("shoes", { filters: [{ field: "price", min: 50, max: 10 }] })).codes).toEqual([
+        "BAD_USER_INPUT",
+      ]);
+      const other = await search("lamps", { first: 2 });
+      expect((await search("shoes", { after: other.s.pageInfo.endCursor })).codes).toEqual([
+        "BAD_USER_INPUT",
+      ]);
+    });
+
+    it("returns an empty result, not an error, for a query that matches nothing, with a relaxed suggestion", async () => {
+      const none = await search("qzxv plorfk");
+      expect(none.codes).toEqual([]);
+      expect(none.s.totalCount).toBe(0);
+      expect(none.s.edges).toEqual([]);
+      // Half-nonsense: no product has both words, so the words match nothing; the semantic side still finds
+      // sunglasses, and the relaxed query says which words do match.
+      const partial = await search("sunglasses zqxvbn", { first: 5 });
+      expect(partial.s.understanding.relaxedQuery).toBe("sunglasses");
+      expect(share(ids(partial.s), "c-sunglasses")).toBe(1);
+    });
+
+    it("autocompletes queries, categories and products", async () => {
+      const r = await run(`{ autocomplete(prefix: "sungl", first: 8) { kind text id } }`);
+      const suggestions = r.data?.["autocomplete"] as { kind: string; text: string; id: string | null }[];
+      expect(suggestions).toContainEqual({ kind: "QUERY", text: "sunglasses", id: null });
+      expect(suggestions).toContainEqual({ kind: "CATEGORY", text: "Sunglasses", id: "c-sunglasses" });
+      const products = await run(`{ autocomplete(prefix: "stenand cat", first: 3) { kind text id } }`);
+      expect((products.data?.["autocomplete"] as { kind: string }[]).some((s) => s.kind === "PRODUCT")).toBe(
+        true,
+      );
+      expect((await run(`{ autocomplete(prefix: "${"a".repeat(100)}") { text } }`)).codes).toEqual([
+        "BAD_USER_INPUT",
+      ]);
+    });
+
+    it("never personalises an anonymous caller; personalises a signed-in shopper", async () => {
+      const anonymous = await search("jacket", { first: 24 });
+      expect(anonymous.s.personalized).toBe(false);
+      const again = await search("jacket", { first: 24 });
+      expect(ids(again.s)).toEqual(ids(anonymous.s));
+      const user = "1"; // a demo-world user id
+      const signedIn = await search("jacket", { first: 24 }, { userId: user, scopes: ["shopper"] });
+      expect(signedIn.s.personalized).toBe(true);
+      expect(new Set(ids(signedIn.s))).not.toEqual(new Set());
+    });
+
+    it("embeds the query once per request, however many searches the request holds", async () => {
+      const before = parts.encoder.model.stats.runs;
+      const r = await run(
+        `{ a: search(query: "desk lamp", first: 3) { totalCount } b: search(query: "floor lamp", first: 3) { totalCount } }`,
+      );
+      expect(r.codes).toEqual([]);
+      expect(parts.encoder.model.stats.runs - before).toBe(1);
+    });
+  });
+}

@@ -1,0 +1,65 @@
+import { Arg, Ctx, Int, Query, Resolver } from "type-graphql";
+import type { RequestContext } from "@aisle/kit";
+import type { SearchPage, SearchService } from "./search.service.ts";
+import type { Suggestion } from "./autocomplete.ts";
+import {
+  SearchContextInput,
+  SearchFilterInput,
+  SearchResultType,
+  SearchSort,
+  SearchSuggestionType,
+} from "./search.type.ts";
+
+@Resolver()
+export class SearchResolver {
+  constructor(private readonly service: SearchService) {}
+
+  @Query(() => SearchResultType, {
+    description:
+      "Product search: hybrid lexical + semantic retrieval, re-ranked, with facets, the total and what the engine understood. A query that matches nothing gives an empty page with `understanding.relaxedQuery`.",
+  })
+  search(
+    @Arg("query", () => String, {
+      defaultValue: "",
+      description: "What the shopper typed (at most 256 characters); may be empty when filters are given.",
+    })
+    query: string,
+    @Arg("filters", () => [SearchFilterInput], { defaultValue: [], description: "Filters, ANDed together." })
+    filters: SearchFilterInput[],
+    @Arg("sort", () => SearchSort, { defaultValue: SearchSort.RELEVANCE, description: "Order of the hits." })
+    sort: SearchSort,
+    @Arg("first", () => Int, { defaultValue: 24, description: "Page size, 0 to 100." }) first: number,
+    @Arg("after", () => String, {
+      nullable: true,
+      description: "`endCursor` of the previous page of the same search.",
+    })
+    after: string | null,
+    @Arg("context", () => SearchContextInput, {
+      nullable: true,
+      description: "Search context (personalisation switch, surface).",
+    })
+    context: SearchContextInput | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SearchPage> {
+    return this.service.search(ctx, {
+      query,
+      filters,
+      sort,
+      first,
+      after,
+      personalize: context?.personalize ?? true,
+      surface: context?.surface ?? null,
+    });
+  }
+
+  @Query(() => [SearchSuggestionType], {
+    description: "Autocomplete: query, category and product suggestions for what the shopper is typing.",
+  })
+  autocomplete(
+    @Arg("prefix", () => String, { description: "What has been typed so far (at most 64 characters)." })
+    prefix: string,
+    @Arg("first", () => Int, { defaultValue: 8, description: "Most suggestions, 1 to 20." }) first: number,
+  ): Promise<Suggestion[]> {
+    return this.service.autocompleteSuggestions(prefix, first);
+  }
+}

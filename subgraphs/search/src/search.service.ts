@@ -1,0 +1,393 @@
+import { badUserInput, checkPageSize, decodeCursor, encodeCursor, type RequestContext } from "@aisle/kit";
+import { PRICE_RANGES, type FacetCounts, type ResolvedFilters } from "./backend.ts";
+import type { AffinityProvider } from "./affinity.ts";
+import type { Autocomplete, Suggestion } from "./autocomplete.ts";
+import type { SearchDocument } from "./documents.ts";
+import type { QueryUnderstanding, Understanding } from "./query-understanding.ts";
+import type { HybridRetriever, Retrieved } from "./retriever.ts";
+import { MAX_PREFIX_LENGTH, MAX_QUERY_LENGTH, SearchSort } from "./search.type.ts";
+import type { TextEncoder } from "./text-encoder.ts";
+import { normalizeText, words } from "./text.ts";
+
+/** Deepest position a client may page to (offset + first). */
+export const MAX_RESULT_WINDOW = 1_000;
+/** How strongly a signed-in shopper's affinity (0..1) lifts a hit, in re-ranker score units. */
+export const AFFINITY_WEIGHT = 0.75;
+
+export interface FilterArg {
+  readonly field: string;
+  readonly values?: readonly string[] | null | undefined;
+  readonly min?: number | null | undefined;
+  readonly max?: number | null | undefined;
+}
+
+export interface SearchArgs {
+  readonly query: string;
+  readonly filters: readonly FilterArg[];
+  readonly sort: SearchSort;
+  readonly first: number;
+  readonly after: string | null;
+  readonly personalize: boolean;
+  /** Client surface (web, app), logged only. */
+  readonly surface?: string | null | undefined;
+}
+
+export interface FacetValue {
+  value: string;
+  label: string;
+  count: number;
+  min: number | null;
+  max: number | null;
+  selected: boolean;
+}
+
+export interface SearchPage {
+  edges: { node: { product: { id: string }; score: number; highlight: string | null }; cursor: string }[];
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+  totalCount: number;
+  facets: { field: string; label: string; values: FacetValue[] }[];
+  understanding: {
+    originalQuery: string;
+    correctedQuery: string | null;
+    categoryIntent: {
+      categoryId: string;
+      name: string;
+      confidence: number;
+      source: "NAME" | "EMBEDDING";
+    } | null;
+    expandedSynonyms: string[];
+    extractedFilters: { field: string; values: string[]; min: number | null; max: number | null }[];
+    relaxedQuery: string | null;
+  };
+  personalized: boolean;
+  backend: string;
+}
+
+/** Names shown for facets and filters, from the catalogue. */
+export interface FacetLabels {
+  readonly categories: ReadonlyMap<string, string>;
+  readonly brands: ReadonlyMap<string, string>;
+  /** Attribute names known in the catalogue (filter fields besides category, brand and price). */
+  readonly attributeNames: readonly string[];
+}
+
+const FACET_VALUES = 10;
+const ATTRIBUTE_FACETS = 6;
+
+/** The search use case: validates arguments, understands the query, retrieves, personalises, pages and counts facets. */
+export class SearchService {
+  readonly #attributeByLower: Map<string, string>;
+
+  constructor(
+    private readonly retriever: HybridRetriever,
+    private readonly understanding: QueryUnderstanding,
+    private readonly encoder: TextEncoder,
+    private readonly labels: FacetLabels,
+    private readonly affinities: AffinityProvider,
+    private readonly autocomplete: Autocomplete,
+  ) {
+    this.#attributeByLower = new Map(labels.attributeNames.map((n) => [n.toLowerCase(), n]));
+  }
+
+  get backendName(): string {
+    return this.retriever.backend.name;
+  }
+
+  /** The filters after validation; unknown fields and malformed values are BAD_USER_INPUT. */
+  resolveFilters(filters: readonly FilterArg[]): ResolvedFilters {
+    if (filters.length > 20) throw badUserInput("At most 20 filters", "filters");
+    const categoryIds: string[] = [];
+    const brandIds: string[] = [];
+    let priceMinMinor: number | null = null;
+    let priceMaxMinor: number | null = null;
+    const attributes = new Map<string, string[]>();
+    for (const f of filters) {
+      const field = f.field.trim().toLowerCase();
+      const values = f.values ?? [];
+      if (values.length > 100 || values.some((v) => v.length > 200)) {
+        throw badUserInput(`Filter ${f.field}: at most 100 values of 200 characters`, "filters");
+      }
+      if (field === "price") {
+        if (values.length > 0) throw badUserInput("Filter price takes min and/or max, not values", "filters");
+        const ok = (v: number | null | undefined) =>
+          v === null || v === undefined || (Number.isFinite(v) && v >= 0 && v <= 1e7);
+        if (!ok(f.min) || !ok(f.max))
+          throw badUserInput("Filter price: min and max must be between 0 and 10,000,000", "filters");
+        if ((f.min ?? null) === null && (f.max ?? null) === null)
+          throw badUserInput("Filter price needs min or max", "filters");
+        if (f.min != null && f.max != null && f.min > f.max)
+          throw badUserInput("Filter price: min is above max", "filters");
+        priceMinMinor = f.min == null ? null : Math.round(f.min * 100);
+        priceMaxMinor = f.max == null ? null : Math.round(f.max * 100);
+        continue;
+      }
+      if (f.min != null || f.max != null)
+        throw badUserInput(`Filter ${f.field} takes values, not min/max`, "filters");
+      if (values.length === 0) throw badUserInput(`Filter ${f.field} needs at least one value`, "filters");
+      if (field === "category") categoryIds.push(...values);
+      else if (field === "brand") brandIds.push(...values);
+      else {
+        const name = this.#attributeByLower.get(field);
+        if (name === undefined) {
+          throw badUserInput(
+            `Unknown filter field ${JSON.stringify(f.field)}: use category, brand, price or an attribute name (${this.labels.attributeNames.slice(0, 8).join(", ")}, …)`,
+            "filters",
+          );
+        }
+        attributes.set(name, [...(attributes.get(name) ?? []), ...values]);
+      }
+    }
+    return { categoryIds, brandIds, priceMinMinor, priceMaxMinor, attributes };
+  }
+
+  async search(context: RequestContext, args: SearchArgs): Promise<SearchPage> {
+    checkPageSize(args.first);
+    if (args.query.length > MAX_QUERY_LENGTH) {
+      throw badUserInput(`\`query\` is longer than ${MAX_QUERY_LENGTH} characters`, "query");
+    }
+    const explicit = this.resolveFilters(args.filters);
+    const query = args.query.trim();
+    if (normalizeText(query) === "" && args.filters.length === 0) {
+      throw badUserInput("Give a query or at least one filter", "query");
+    }
+    const offset = args.after == null ? 0 : decodeCursor(this.#scope(args), args.after) + 1;
+    if (offset + args.first > MAX_RESULT_WINDOW) {
+      throw badUserInput(`Results are served up to position ${MAX_RESULT_WINDOW}; refine the query`, "after");
+    }
+    const understood = this.understanding.understand(query);
+    context.log.debug(
+      { query, surface: args.surface ?? null, corrected: understood.correctedQuery },
+      "search",
+    );
+    const filters = mergeFilters(explicit, understood);
+    const queryVector = understood.text === "" ? null : await this.encoder.query(context, understood.text);
+    const size = args.sort === SearchSort.RELEVANCE ? offset + args.first : MAX_RESULT_WINDOW;
+    let retrieved = await this.retriever.retrieve({
+      understanding: understood,
+      queryVector,
+      filters,
+      mode: "hybrid-rerank",
+      size,
+      facets: true,
+    });
+    let relaxedQuery: string | null = null;
+    if (retrieved.lexicalTotal === 0 && understood.text !== "")
+      relaxedQuery = await this.#relax(understood, explicit, queryVector);
+
+    const personalized = args.personalize && context.userId !== null && args.sort === SearchSort.RELEVANCE;
+    let ranked = retrieved.ranked;
+    if (personalized) {
+      const affinity = await this.affinities.affinities(context.userId as string);
+      if (affinity.size > 0) {
+        ranked = ranked
+          .map((c) => ({ ...c, score: c.score + AFFINITY_WEIGHT * affinityOf(affinity, c.doc) }))
+          .sort((a, b) => b.score - a.score);
+      }
+    }
+    if (args.sort !== SearchSort.RELEVANCE) ranked = [...ranked].sort(sorter(args.sort));
+    retrieved = { ...retrieved, ranked };
+
+    const page = ranked.slice(offset, offset + args.first);
+    const scope = this.#scope(args);
+    const edges = page.map((c, i) => ({
+      node: { product: { id: c.doc.id }, score: c.score, highlight: c.highlight },
+      cursor: encodeCursor(scope, offset + i),
+    }));
+    const available = Math.min(ranked.length, retrieved.total);
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: offset + page.length < available,
+        hasPreviousPage: offset > 0,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+      totalCount: retrieved.total,
+      facets: this.#facets(retrieved.facets, filters),
+      understanding: {
+        originalQuery: args.query,
+        correctedQuery: understood.correctedQuery,
+        categoryIntent:
+          retrieved.intent === null
+            ? null
+            : {
+                categoryId: retrieved.intent.category.id,
+                name: retrieved.intent.category.name,
+                confidence: retrieved.intent.confidence,
+                source: retrieved.intent.source === "name" ? "NAME" : "EMBEDDING",
+              },
+        expandedSynonyms: [...understood.expandedSynonyms],
+        extractedFilters: extractedList(understood),
+        relaxedQuery,
+      },
+      personalized,
+      backend: this.retriever.backend.name,
+    };
+  }
+
+  autocompleteSuggestions(prefix: string, first: number): Promise<Suggestion[]> {
+    if (prefix.length > MAX_PREFIX_LENGTH)
+      throw badUserInput(`\`prefix\` is longer than ${MAX_PREFIX_LENGTH} characters`, "prefix");
+    if (!Number.isInteger(first) || first < 1 || first > 20)
+      throw badUserInput("`first` must be between 1 and 20", "first");
+    return this.autocomplete.suggest(prefix, first);
+  }
+
+  /** Cursors are tied to the query, filters and sort: a cursor from another search is refused. */
+  #scope(args: SearchArgs): string {
+    return `search:${hashArgs(args)}`;
+  }
+
+  /**
+   * A looser query that matches when the search found nothing: first without the extracted filters, then
+   * any-word matching, then each word dropped in turn (the variant with most matches wins).
+   */
+  async #relax(
+    understood: Understanding,
+    explicit: ResolvedFilters,
+    queryVector: Float32Array | null,
+  ): Promise<string | null> {
+    const count = async (text: string, msm: boolean, useExtracted: boolean) =>
+      (
+        await this.retriever.retrieve({
+          understanding: { ...understood, text, expansions: [] },
+          queryVector,
+          filters: useExtracted ? mergeFilters(explicit, understood) : explicit,
+          mode: "bm25",
+          size: 1,
+          facets: false,
+          minimumShouldMatch: msm,
+        })
+      ).total;
+    const ws = words(understood.text);
+    const candidates: string[] = [];
+    for (let i = 0; i < ws.length && ws.length > 1; i += 1)
+      candidates.push(ws.filter((_, j) => j !== i).join(" "));
+    let best: { text: string; n: number } | null = null;
+    for (const text of candidates) {
+      const n = await count(text, true, false);
+      if (n > 0 && (best === null || n > best.n)) best = { text, n };
+    }
+    if (best !== null) return best.text;
+    if ((await count(understood.text, true, false)) > 0) return understood.text;
+    return null;
+  }
+
+  #facets(counts: FacetCounts, filters: ResolvedFilters): SearchPage["facets"] {
+    const top = (
+      m: Map<string, number>,
+      label: (v: string) => string,
+      selected: readonly string[],
+    ): FacetValue[] =>
+      [...m]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, FACET_VALUES)
+        .map(([value, count]) => ({
+          value,
+          label: label(value),
+          count,
+          min: null,
+          max: null,
+          selected: selected.includes(value),
+        }));
+    const facets: SearchPage["facets"] = [
+      {
+        field: "category",
+        label: "Category",
+        values: top(counts.categories, (v) => this.labels.categories.get(v) ?? v, filters.categoryIds),
+      },
+      {
+        field: "brand",
+        label: "Brand",
+        values: top(counts.brands, (v) => this.labels.brands.get(v) ?? v, filters.brandIds),
+      },
+      {
+        field: "price",
+        label: "Price",
+        values: PRICE_RANGES.map((r, i) => ({
+          value: `${r.from / 100}-${r.to === null ? "" : r.to / 100}`,
+          label: r.to === null ? `$${r.from / 100}+` : `$${r.from / 100}–$${r.to / 100}`,
+          count: counts.priceRanges[i] ?? 0,
+          min: r.from / 100,
+          max: r.to === null ? null : r.to / 100,
+          selected: false,
+        })).filter((v) => v.count > 0),
+      },
+    ];
+    const attributes = [...counts.attributes]
+      .map(([name, values]) => ({ name, values, total: [...values.values()].reduce((a, b) => a + b, 0) }))
+      .sort((a, b) => b.total - a.total || (a.name < b.name ? -1 : 1))
+      .slice(0, ATTRIBUTE_FACETS);
+    for (const a of attributes) {
+      facets.push({
+        field: a.name,
+        label: a.name,
+        values: top(a.values, (v) => v, filters.attributes.get(a.name) ?? []),
+      });
+    }
+    return facets.filter((f) => f.values.length > 0);
+  }
+}
+
+function affinityOf(affinity: ReadonlyMap<string, number>, doc: SearchDocument): number {
+  let best = affinity.get(doc.brandId) ?? 0;
+  for (const id of doc.categoryPath) best = Math.max(best, affinity.get(id) ?? 0);
+  return best;
+}
+
+function sorter(sort: SearchSort) {
+  type C = { doc: SearchDocument; score: number };
+  switch (sort) {
+    case SearchSort.PRICE_ASC:
+      return (a: C, b: C) => a.doc.priceMinor - b.doc.priceMinor || b.score - a.score;
+    case SearchSort.PRICE_DESC:
+      return (a: C, b: C) => b.doc.priceMinor - a.doc.priceMinor || b.score - a.score;
+    default:
+      return (a: C, b: C) =>
+        a.doc.createdAt < b.doc.createdAt ? 1 : a.doc.createdAt > b.doc.createdAt ? -1 : b.score - a.score;
+  }
+}
+
+/** Explicit filters AND the ones extracted from the query (an explicit filter on the same field wins). */
+export function mergeFilters(explicit: ResolvedFilters, understood: Understanding): ResolvedFilters {
+  const x = understood.extracted;
+  const attributes = new Map(explicit.attributes);
+  for (const [name, values] of x.attributes) if (!attributes.has(name)) attributes.set(name, values);
+  return {
+    categoryIds: explicit.categoryIds,
+    brandIds: explicit.brandIds.length > 0 ? explicit.brandIds : x.brandIds,
+    priceMinMinor: explicit.priceMinMinor ?? x.priceMinMinor,
+    priceMaxMinor: explicit.priceMaxMinor ?? x.priceMaxMinor,
+    attributes,
+  };
+}
+
+function extractedList(understood: Understanding): SearchPage["understanding"]["extractedFilters"] {
+  const x = understood.extracted;
+  const out: SearchPage["understanding"]["extractedFilters"] = [];
+  if (x.brandIds.length > 0) out.push({ field: "brand", values: x.brandIds, min: null, max: null });
+  for (const [name, values] of x.attributes) out.push({ field: name, values, min: null, max: null });
+  if (x.priceMinMinor !== null || x.priceMaxMinor !== null) {
+    out.push({
+      field: "price",
+      values: [],
+      min: x.priceMinMinor === null ? null : x.priceMinMinor / 100,
+      max: x.priceMaxMinor === null ? null : x.priceMaxMinor / 100,
+    });
+  }
+  return out;
+}
+
+function hashArgs(args: SearchArgs): string {
+  const text = JSON.stringify([args.query.trim(), args.filters, args.sort]);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(36);
+}
+
+export type { Retrieved };

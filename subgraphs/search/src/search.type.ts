@@ -1,0 +1,298 @@
+import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType("Product", {
+  description: "A product (resolved by the catalog subgraph); search only knows its id.",
+})
+export class ProductRefType {
+  @Field(() => ID, { description: "Stable product id, e.g. p-42." })
+  id!: string;
+}
+
+export enum SearchSort {
+  RELEVANCE = "RELEVANCE",
+  PRICE_ASC = "PRICE_ASC",
+  PRICE_DESC = "PRICE_DESC",
+  NEWEST = "NEWEST",
+}
+registerEnumType(SearchSort, {
+  name: "SearchSort",
+  description: "Order of search hits.",
+  valuesConfig: {
+    RELEVANCE: {
+      description: "Best match first (hybrid retrieval, re-ranked; personalised for a signed-in shopper).",
+    },
+    PRICE_ASC: { description: "Cheapest first, among the matching products." },
+    PRICE_DESC: { description: "Most expensive first, among the matching products." },
+    NEWEST: { description: "Most recently listed first, among the matching products." },
+  },
+});
+
+export enum IntentSource {
+  NAME = "NAME",
+  EMBEDDING = "EMBEDDING",
+}
+registerEnumType(IntentSource, {
+  name: "SearchIntentSource",
+  description: "How the category intent was detected.",
+  valuesConfig: {
+    NAME: { description: "The query names the category (or its plural/singular)." },
+    EMBEDDING: { description: "The query's embedding is clearly nearest to the category's centroid." },
+  },
+});
+
+export enum SuggestionKind {
+  QUERY = "QUERY",
+  CATEGORY = "CATEGORY",
+  PRODUCT = "PRODUCT",
+}
+registerEnumType(SuggestionKind, {
+  name: "SearchSuggestionKind",
+  description: "What an autocomplete suggestion leads to.",
+  valuesConfig: {
+    QUERY: { description: "A query to run." },
+    CATEGORY: { description: "A category to browse (filter `category`)." },
+    PRODUCT: { description: "A product page." },
+  },
+});
+
+@InputType("SearchFilterInput", {
+  description:
+    "One filter. `field` is `category`, `brand`, `price` or an attribute name (e.g. `Color`); list values OR together, filters AND together.",
+})
+export class SearchFilterInput {
+  @Field(() => String, { description: "`category`, `brand`, `price`, or an attribute name such as `Color`." })
+  field!: string;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: "Accepted values: category ids, brand ids or attribute values. Not for `price`.",
+  })
+  values?: string[] | null;
+
+  @Field(() => Float, { nullable: true, description: "Lowest price in USD (inclusive); `price` only." })
+  min?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Highest price in USD (inclusive); `price` only." })
+  max?: number | null;
+}
+
+@InputType("SearchContextInput", {
+  description: "Where the search happens; never identifies the shopper (that comes from the token).",
+})
+export class SearchContextInput {
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: true,
+    description:
+      "Let a signed-in shopper's affinities reorder results. Anonymous callers are never personalised.",
+  })
+  personalize?: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Client surface, e.g. web or app (logged for analysis).",
+  })
+  surface?: string | null;
+}
+
+@ObjectType("SearchHit", { description: "One matching product with its score and highlighted title." })
+export class SearchHitType {
+  @Field(() => ProductRefType, {
+    description: "The product (title, images, price come from the other subgraphs).",
+  })
+  product!: ProductRefType;
+
+  @Field(() => Float, { description: "Final ranking score (comparable within one result only)." })
+  score!: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The product title with matched words in <em>…</em> (HTML-escaped); null when the match was semantic only.",
+  })
+  highlight!: string | null;
+}
+
+// Its own page-info type: the kit's PageInfo is not @shareable, and a second subgraph resolving it would not compose.
+@ObjectType("SearchPageInfo", {
+  description: "Where a page of search hits sits in the result (Relay-style).",
+})
+export class SearchPageInfoType {
+  @Field(() => Boolean, { description: "True when more hits follow this page." })
+  hasNextPage!: boolean;
+
+  @Field(() => Boolean, { description: "True when hits precede this page." })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: "Cursor of the first hit of the page." })
+  startCursor!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Cursor of the last hit; pass it as `after` for the next page.",
+  })
+  endCursor!: string | null;
+}
+
+@ObjectType("SearchHitEdge", { description: "A hit in a page, with its cursor." })
+export class SearchHitEdge {
+  @Field(() => SearchHitType, { description: "The hit." })
+  node!: SearchHitType;
+
+  @Field(() => String, { description: "Opaque cursor; pass it as `after` to continue after this hit." })
+  cursor!: string;
+}
+
+@ObjectType("SearchFacetValue", { description: "One value of a facet with the number of matching products." })
+export class SearchFacetValueType {
+  @Field(() => String, {
+    description: "Value to filter on: a category id, brand id, attribute value, or `min-max` USD for price.",
+  })
+  value!: string;
+
+  @Field(() => String, { description: "Display label." })
+  label!: string;
+
+  @Field(() => Int, { description: "Matching products with this value." })
+  count!: number;
+
+  @Field(() => Float, { nullable: true, description: "Lower bound in USD (price ranges only)." })
+  min!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "Upper bound in USD, null for the open top range (price ranges only).",
+  })
+  max!: number | null;
+
+  @Field(() => Boolean, { description: "True when a filter of this search already selects the value." })
+  selected!: boolean;
+}
+
+@ObjectType("SearchFacet", { description: "Counts of matching products per value of one field." })
+export class SearchFacetType {
+  @Field(() => String, {
+    description: "Field to pass in SearchFilterInput.field: category, brand, price or an attribute name.",
+  })
+  field!: string;
+
+  @Field(() => String, { description: "Display label of the field." })
+  label!: string;
+
+  @Field(() => [SearchFacetValueType], {
+    description: "Values, most frequent first (price ranges in price order).",
+  })
+  values!: SearchFacetValueType[];
+}
+
+@ObjectType("SearchCategoryIntent", { description: "The category the query seems to be about." })
+export class SearchCategoryIntentType {
+  @Field(() => ID, { description: "Category id." })
+  categoryId!: string;
+
+  @Field(() => String, { description: "Category name." })
+  name!: string;
+
+  @Field(() => Float, { description: "1 for a named category, else the centroid cosine similarity." })
+  confidence!: number;
+
+  @Field(() => IntentSource, { description: "How it was detected." })
+  source!: IntentSource;
+}
+
+@ObjectType("SearchAppliedFilter", { description: "A filter the engine took from the query text." })
+export class SearchAppliedFilterType {
+  @Field(() => String, { description: "Filter field: brand, price or an attribute name." })
+  field!: string;
+
+  @Field(() => [String], { description: "Values (brand ids or attribute values); empty for price." })
+  values!: string[];
+
+  @Field(() => Float, { nullable: true, description: "Lowest price in USD, when extracted." })
+  min!: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Highest price in USD, when extracted." })
+  max!: number | null;
+}
+
+@ObjectType("SearchUnderstanding", { description: "What the engine understood of the query." })
+export class SearchUnderstandingType {
+  @Field(() => String, { description: "The query as typed." })
+  originalQuery!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Spelling-corrected query ("did you mean"), null when nothing was corrected.',
+  })
+  correctedQuery!: string | null;
+
+  @Field(() => SearchCategoryIntentType, {
+    nullable: true,
+    description: "Detected category intent, null when unclear.",
+  })
+  categoryIntent!: SearchCategoryIntentType | null;
+
+  @Field(() => [String], { description: "Synonym terms searched as well (from the synonyms file)." })
+  expandedSynonyms!: string[];
+
+  @Field(() => [SearchAppliedFilterType], {
+    description: 'Filters extracted from the words (brand, colour, "under 50"), applied.',
+  })
+  extractedFilters!: SearchAppliedFilterType[];
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "When nothing matched: a looser query that does match (words dropped, extracted filters removed).",
+  })
+  relaxedQuery!: string | null;
+}
+
+@ObjectType("SearchResult", {
+  description: "A page of search hits with facets, the total and what the engine understood.",
+})
+export class SearchResultType {
+  @Field(() => [SearchHitEdge], { description: "The hits of this page, in order." })
+  edges!: SearchHitEdge[];
+
+  @Field(() => SearchPageInfoType, { description: "Cursors and whether more pages exist." })
+  pageInfo!: SearchPageInfoType;
+
+  @Field(() => Int, {
+    description: "Number of matching products (lexical matches plus close semantic matches).",
+  })
+  totalCount!: number;
+
+  @Field(() => [SearchFacetType], {
+    description: "Facets over all matching products: category, brand, price, attributes.",
+  })
+  facets!: SearchFacetType[];
+
+  @Field(() => SearchUnderstandingType, { description: "Spelling, intent, synonyms and extracted filters." })
+  understanding!: SearchUnderstandingType;
+
+  @Field(() => Boolean, { description: "True when the order was personalised for the signed-in shopper." })
+  personalized!: boolean;
+
+  @Field(() => String, { description: "Engine that served the search: embedded or opensearch." })
+  backend!: string;
+}
+
+@ObjectType("SearchSuggestion", { description: "An autocomplete suggestion." })
+export class SearchSuggestionType {
+  @Field(() => SuggestionKind, { description: "What the suggestion leads to." })
+  kind!: SuggestionKind;
+
+  @Field(() => String, { description: "Text to show." })
+  text!: string;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: "Category id (CATEGORY) or product id (PRODUCT); null for QUERY.",
+  })
+  id!: string | null;
+}
+
+export const MAX_QUERY_LENGTH = 256;
+export const MAX_PREFIX_LENGTH = 64;
