@@ -30,10 +30,18 @@ FROM base AS deps
 # .npmrc must be here before `npm ci` (it carries onnxruntime-node-install=skip).
 COPY package.json package-lock.json .npmrc ./
 # One line per workspace listed in package.json: npm ci needs every workspace's manifest.
+# (scripts/dockerfile.test.ts fails when one is missing.)
 COPY gateway/package.json gateway/
 COPY subgraphs/kit/package.json subgraphs/kit/
 COPY subgraphs/world/package.json subgraphs/world/
+COPY subgraphs/ml/package.json subgraphs/ml/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
+COPY subgraphs/user-profile/package.json subgraphs/user-profile/
+COPY subgraphs/recommendation/package.json subgraphs/recommendation/
+COPY subgraphs/search/package.json subgraphs/search/
+COPY subgraphs/logistics/package.json subgraphs/logistics/
+COPY subgraphs/payment-risk/package.json subgraphs/payment-risk/
+COPY subgraphs/pricing/package.json subgraphs/pricing/
 RUN npm ci --loglevel=error
 
 FROM deps AS prod-deps

@@ -2,7 +2,12 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runGatewayBench } from "./gateway.bench.ts";
+import { runSearchBench } from "./search.bench.ts";
 import { runPlatformBench } from "./platform.bench.ts";
+import { runPaymentRiskBench } from "./payment-risk.bench.ts";
+import { runLogisticsBench } from "./logistics.bench.ts";
+import { runPricingBench } from "./pricing.bench.ts";
+import { runRecommendationBench } from "./recommendation.bench.ts";
 import { repoRoot } from "./lib/processes.ts";
 
 /**
@@ -25,7 +30,12 @@ const settings = {
 };
 const suites: Record<string, () => Promise<unknown>> = {
   gateway: () => runGatewayBench(settings),
+  search: () => runSearchBench(settings),
   platform: () => runPlatformBench(),
+  "payment-risk": () => runPaymentRiskBench(settings),
+  logistics: () => runLogisticsBench(settings),
+  pricing: () => runPricingBench(settings),
+  recommendation: () => runRecommendationBench(settings),
 };
 const chosen = values.suite === "all" ? Object.keys(suites) : [values.suite];
 const resultsDir = join(repoRoot, "bench/results");
