@@ -31,11 +31,16 @@ export function requirePython(modules: readonly string[] = ["torch", "onnx", "nu
   }
 }
 
-/** Model folders: those with a train.py (or, for eval, an eval.py). */
-export async function modelNames(script: "train.py" | "eval.py"): Promise<string[]> {
+/** Model folders holding one of `scripts` (train.py; for eval, eval.py or eval.ts). */
+export async function modelNames(...scripts: readonly string[]): Promise<string[]> {
   const entries = await readdir(MODELS_DIR, { withFileTypes: true });
   return entries
-    .filter((e) => e.isDirectory() && e.name !== "common" && existsSync(join(MODELS_DIR, e.name, script)))
+    .filter(
+      (e) =>
+        e.isDirectory() &&
+        e.name !== "common" &&
+        scripts.some((script) => existsSync(join(MODELS_DIR, e.name, script))),
+    )
     .map((e) => e.name)
     .sort();
 }

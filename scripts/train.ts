@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -19,7 +19,8 @@ const USAGE = `usage: npm run train -- <model>|all [--data <dir>] [--keep-data] 
 
 For each model: runs models/<model>/export-data.ts into a temporary folder (when present; --data uses a folder
 you give instead), then /usr/bin/python3 models/<model>/train.py --data <dir> --out models/<model>, then
-rebuilds models/manifest.json from every model.json.`;
+any models/<model>/train-*.ts steps (e.g. search's re-ranker, trained on the exported model's outputs),
+then rebuilds models/manifest.json from every model.json.`;
 
 interface TrainArgs {
   readonly models: string[];
@@ -76,6 +77,11 @@ async function trainOne(model: string, args: TrainArgs): Promise<number> {
       PYTHON_ENV,
     );
     await prettifyJson([join(modelDir, "model.json"), join(modelDir, "parity.json")]);
+    const steps = (await readdir(modelDir)).filter((f) => /^train-.+\.ts$/.test(f)).sort();
+    for (const step of steps) {
+      process.stderr.write(`▶ ${model}: ${step}\n`);
+      await run(TSX, ["--conditions=aisle-source", join(modelDir, step)]);
+    }
   } finally {
     if (temporary !== undefined && !args.keepData) await rm(temporary, { recursive: true, force: true });
     else if (temporary !== undefined) process.stderr.write(`  (training data kept in ${temporary})\n`);
