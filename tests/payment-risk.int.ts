@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -27,6 +26,7 @@ import {
   type PaymentRiskInstance,
   type RedisAssessmentLog,
 } from "@aisle/payment-risk";
+import { closedPort, tcpProxy, type TcpProxy } from "@aisle/kit/testing";
 import { postGraphQL, codes } from "./graphql-client.ts";
 import { testLog } from "./quiet-log.ts";
 
@@ -421,52 +421,20 @@ describe("payment-risk on Redis", () => {
   });
 });
 
-/** A TCP proxy to real Redis that can listen on a chosen port later: "Redis comes back". */
-function proxyTo(target: number): { listen(port: number): Promise<void>; close(): Promise<void> } {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(target, "127.0.0.1");
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
-  return {
-    listen: (port) => new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve())),
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe("payment-risk while Redis is down", () => {
   let started: Started;
   let port: number;
   let redis: Redis;
-  const proxy = proxyTo(6379);
+  let proxy: TcpProxy | undefined;
   beforeAll(async () => {
-    port = await freePort();
+    port = await closedPort();
     redis = riskRedisClient(`redis://127.0.0.1:${port}`, 100, testLog);
     started = await start({ RISK_BACKEND: "redis", RISK_REDIS_TIMEOUT_MS: "100" }, testLog, redis);
   });
   afterAll(async () => {
     await stop(started);
     redis.disconnect();
-    await proxy.close();
+    await proxy?.close();
     await cleanRedis();
   });
 
@@ -492,7 +460,7 @@ describe("payment-risk while Redis is down", () => {
     // Read back while down: served from the spool.
     expect((await log.get(ids)).map((r) => r?.id)).toEqual(ids);
 
-    await proxy.listen(port);
+    proxy = await tcpProxy(6379, port); // Redis comes back on the port the client was given
     const deadline = Date.now() + 20_000;
     while (log.spooledCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(log.spooledCount).toBe(0);

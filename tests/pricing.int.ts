@@ -1,7 +1,7 @@
-import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Redis } from "ioredis";
 import { startSubgraph, type RunningServer } from "@aisle/kit";
+import { blackHole, tcpProxy, type FaultyEndpoint, type TcpProxy } from "@aisle/kit/testing";
 import { CatalogService } from "@aisle/catalog";
 import { pricingModels, pricingSubgraph } from "@aisle/pricing";
 import { demoMarket, demoWorld } from "@aisle/world";
@@ -160,48 +160,6 @@ interface EntityPrice {
   };
 }
 
-function proxyTo(target: number): { port(): number; listen(): Promise<void>; cut(): Promise<void> } {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(target, "127.0.0.1");
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
-  return {
-    port: () => (server.address() as { port: number }).port,
-    listen: () => new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve())),
-    cut: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** Accepts connections and never answers: an unresponsive Redis. */
-function blackHole(): { port(): number; listen(): Promise<void>; close(): Promise<void> } {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("error", () => {});
-  });
-  return {
-    port: () => (server.address() as { port: number }).port,
-    listen: () => new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve())),
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 async function cleanRedis(): Promise<void> {
   const redis = new Redis("redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
@@ -227,22 +185,22 @@ const redisEnv = (port: number, namespace: string) => ({
 });
 
 describe("pricing with Redis features", () => {
-  const proxy = proxyTo(6379);
+  let proxy: TcpProxy;
   let pricing: RunningServer;
   const seen = world.products.slice(0, 20).map((p) => p.id);
   const others = world.products.slice(20, 30).map((p) => p.id);
 
   beforeAll(async () => {
-    await proxy.listen();
+    proxy = await tcpProxy(6379);
     pricing = await startSubgraph(pricingSubgraph, {
       port: 0,
       log: testLog,
-      env: redisEnv(proxy.port(), `${NAMESPACE}:proxied`),
+      env: redisEnv(proxy.port, `${NAMESPACE}:proxied`),
     });
   });
   afterAll(async () => {
     await pricing?.close();
-    await proxy.cut().catch(() => {});
+    await proxy?.close().catch(() => {});
     await cleanRedis();
   });
 
@@ -259,7 +217,7 @@ describe("pricing with Redis features", () => {
 
   it("keeps answering when Redis goes away mid-load: degraded, no errors", async () => {
     const inFlight = Array.from({ length: 8 }, (_, i) => ask(i % 2 === 0 ? seen : others));
-    await proxy.cut();
+    await proxy.close();
     const during = await Promise.all(inFlight);
     await new Promise((resolve) => setTimeout(resolve, 100)); // the 50 ms cache is now stale
     const after = await ask([...seen, ...others]);
@@ -286,20 +244,20 @@ describe("pricing with Redis features", () => {
 });
 
 describe("pricing with an unresponsive Redis", () => {
-  const hole = blackHole();
+  let hole: FaultyEndpoint;
   let pricing: RunningServer;
 
   beforeAll(async () => {
-    await hole.listen();
+    hole = await blackHole();
     pricing = await startSubgraph(pricingSubgraph, {
       port: 0,
       log: testLog,
-      env: redisEnv(hole.port(), `${NAMESPACE}:dead`),
+      env: redisEnv(hole.port, `${NAMESPACE}:dead`),
     });
   });
   afterAll(async () => {
     await pricing?.close();
-    await hole.close();
+    await hole?.close();
   });
 
   it("starts anyway and answers list prices flagged degraded, without errors", async () => {

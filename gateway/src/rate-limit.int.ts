@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server, type Socket } from "node:net";
-import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "@aisle/kit";
+import { blackHole, closedPort } from "@aisle/kit/testing";
 import { startLocalSupergraph, type LocalSupergraph } from "../../scripts/local-supergraph.ts";
 import { codes, postGraphQL } from "../../tests/graphql-client.ts";
 import { signToken } from "./dev-token.ts";
@@ -94,7 +93,7 @@ describe("RedisRateLimitStore against a real Redis", () => {
       new Writable({ write: (chunk, _enc, done) => done(void lines.push(String(chunk))) }),
     );
     const down = new RedisRateLimitStore({
-      url: "redis://127.0.0.1:1",
+      url: `redis://127.0.0.1:${await closedPort()}`,
       prefix: PREFIX,
       timeoutMs: 100,
       log: captured,
@@ -111,17 +110,9 @@ describe("RedisRateLimitStore against a real Redis", () => {
   });
 
   it("fails open instead of hanging when Redis accepts connections but never answers", async () => {
-    const sockets = new Set<Socket>();
-    const silent: Server = createServer((socket) => {
-      sockets.add(socket);
-      socket.on("data", () => {
-        // swallow every command
-      });
-    });
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    const port = (silent.address() as AddressInfo).port;
+    const silent = await blackHole();
     const hung = new RedisRateLimitStore({
-      url: `redis://127.0.0.1:${port}`,
+      url: `redis://127.0.0.1:${silent.port}`,
       prefix: PREFIX,
       timeoutMs: 100,
       log,
@@ -133,8 +124,7 @@ describe("RedisRateLimitStore against a real Redis", () => {
       }
     } finally {
       await hung.close();
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
     }
   });
 });

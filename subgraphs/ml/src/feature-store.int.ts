@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { createServer, connect, type Server, type Socket } from "node:net";
-import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { blackHole, closedPort, tcpProxy } from "@aisle/kit/testing";
 import { RedisFeatureBackend } from "./feature-backends.ts";
 import { demand, featureStoreContract, ManualClock } from "./feature-store.contract.ts";
 import { FeatureStore } from "./feature-store.ts";
@@ -35,49 +34,6 @@ async function cleanUp(): Promise<void> {
   const keys = await client.keys(`${PREFIX}*`);
   if (keys.length > 0) await client.del(...keys);
   client.disconnect();
-}
-
-/** A TCP server that accepts connections and never answers: a Redis that hangs. */
-async function blackHole(): Promise<{ server: Server; port: number; sockets: Socket[] }> {
-  const sockets: Socket[] = [];
-  const server = createServer((socket) => {
-    sockets.push(socket);
-    socket.on("data", () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, port: (server.address() as AddressInfo).port, sockets };
-}
-
-/** A TCP proxy to the real Redis that can be switched to swallow everything (Redis stops answering). */
-async function switchableProxy(): Promise<{ port: number; hang(): void; close(): Promise<void> }> {
-  let hanging = false;
-  const sockets: Socket[] = [];
-  const server = createServer((client) => {
-    const upstream = connect(6379, "127.0.0.1");
-    sockets.push(client, upstream);
-    client.on("data", (d) => (hanging ? undefined : upstream.write(d)));
-    upstream.on("data", (d) => (hanging ? undefined : client.write(d)));
-    client.on("error", () => upstream.destroy());
-    upstream.on("error", () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    hang: () => (hanging = true),
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 afterAll(async () => {
@@ -150,12 +106,11 @@ describe("FeatureStore when Redis does not answer", () => {
     for (const read of reads) expect(read.degraded).toBe(true);
     expect(reads[1]!.missing).toEqual(["p1", "p2"]);
     await store.close();
-    for (const s of hole.sockets) s.destroy();
-    await new Promise<void>((resolve) => hole.server.close(() => resolve()));
+    await hole.close();
   });
 
   it.skipIf(!up)("serves the last cached values, flagged stale, when Redis stops answering", async () => {
-    const proxy = await switchableProxy();
+    const proxy = await tcpProxy(6379);
     const clock = new ManualClock();
     const store = new FeatureStore({
       backend: new RedisFeatureBackend({ url: `redis://127.0.0.1:${proxy.port}`, commandTimeoutMs: 50 }),
