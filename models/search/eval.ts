@@ -177,17 +177,30 @@ function fused(run: QueryRun, weight: number): Candidate[] {
     .filter((c): c is Candidate => c !== null);
 }
 
+const groupCache = new Map<string, TrainingGroup>();
 function groupsOf(runs: readonly QueryRun[], weight: number): TrainingGroup[] {
   return runs.map((r) => {
-    const list = fused(r, weight);
-    return { rows: featureRows(list, r.context), gains: list.map((c) => r.judged.get(c.doc.id) ?? 0) };
+    const key = `${r.id}:${weight}`;
+    let group = groupCache.get(key);
+    if (group === undefined) {
+      const list = fused(r, weight);
+      group = { rows: featureRows(list, r.context), gains: list.map((c) => r.judged.get(c.doc.id) ?? 0) };
+      groupCache.set(key, group);
+    }
+    return group;
   });
 }
 
+/** Blends of the re-ranker's order with the fused order tried by the inner validation (0 = fused order alone). */
+const BLENDS = [0, 0.25, 0.5, 0.75, 1];
+const INNER_FOLDS = 3;
+
 /**
  * What is learned from judgements, from the training queries only: the fusion weight (best mean NDCG@10), then
- * the re-ranker on that fusion. The re-ranker is kept only when, trained on 80% of the training queries, it
- * beats the fused order on the other 20% (an inner validation); otherwise the fused order is served.
+ * the re-ranker on that fusion, then how much of its order to keep against the fused order (the blend): an inner
+ * 3-fold cross-validation over the training queries trains a re-ranker on two inner folds and scores every blend
+ * on the third; the blend with the best mean NDCG@10 over all training queries wins (blend 0 serves the fused
+ * order). The served model is then trained on all training queries with that blend.
  */
 function learn(trainRuns: readonly QueryRun[], trainedOn: string): Learned {
   let best = { weight: 1, ndcg: -1 };
@@ -205,34 +218,41 @@ function learn(trainRuns: readonly QueryRun[], trainedOn: string): Learned {
   }
   const weight = best.weight;
   const shuffled = createRng(hashString(`search-eval-inner:${seed}:${trainedOn}`)).shuffle(trainRuns);
-  const cut = Math.floor(shuffled.length * 0.8);
-  const inner = new LinearReranker(trainPairwise(groupsOf(shuffled.slice(0, cut), weight), { seed }));
-  const validation = shuffled.slice(cut);
-  const fusedNdcg = mean(
-    validation.map((r) =>
-      ndcgAt(
-        10,
-        fused(r, weight).map((c) => c.doc.id),
-        r.judged,
-      ),
-    ),
+  const totals = BLENDS.map(() => 0);
+  for (let k = 0; k < INNER_FOLDS; k += 1) {
+    const fit = shuffled.filter((_, i) => i % INNER_FOLDS !== k);
+    const held = shuffled.filter((_, i) => i % INNER_FOLDS === k);
+    const inner = trainPairwise(groupsOf(fit, weight), { seed });
+    BLENDS.forEach((blend, b) => {
+      const model = new LinearReranker({ ...inner, blend });
+      for (const r of held) {
+        totals[b] =
+          (totals[b] as number) +
+          ndcgAt(
+            10,
+            rerank(model, fused(r, weight), depth, r.context).map((c) => c.doc.id),
+            r.judged,
+          );
+      }
+    });
+  }
+  const b = totals.indexOf(Math.max(...totals));
+  say(
+    `${trainedOn}: weight ${weight}; inner-validation NDCG@10 by blend ${BLENDS.map((x, i) => `${x}→${((totals[i] as number) / shuffled.length).toFixed(4)}`).join(", ")}`,
   );
-  const rerankedNdcg = mean(
-    validation.map((r) =>
-      ndcgAt(
-        10,
-        rerank(inner, fused(r, weight), depth, r.context).map((c) => c.doc.id),
-        r.judged,
-      ),
-    ),
-  );
-  const model = new LinearReranker(trainPairwise(groupsOf(trainRuns, weight), { seed, trainedOn }));
-  return { weight, model: rerankedNdcg > fusedNdcg ? model : null };
+  const blend = BLENDS[b] as number;
+  const model =
+    blend === 0
+      ? null
+      : new LinearReranker({ ...trainPairwise(groupsOf(trainRuns, weight), { seed, trainedOn }), blend });
+  return { weight, blend, model };
 }
 
 interface Learned {
   readonly weight: number;
-  /** Null when the inner validation found the re-ranker no better than the fused order. */
+  /** The re-ranker's share against the fused order, chosen by the inner validation. */
+  readonly blend: number;
+  /** Null when the inner validation chose blend 0 (the fused order alone). */
   readonly model: LinearReranker | null;
 }
 
@@ -250,7 +270,7 @@ const learnedFusion = new Map<string, string[]>();
 const reranked = new Map<string, string[]>();
 const weights: number[] = [];
 let protocol: string;
-const used: boolean[] = [];
+const blends: number[] = [];
 const apply = (r: QueryRun, learned: Learned) => {
   const list = fused(r, learned.weight);
   learnedFusion.set(
@@ -272,18 +292,18 @@ if (same) {
       `${basename(trainDir)} folds ≠ ${f}`,
     );
     weights.push(learned.weight);
-    used.push(learned.model !== null);
+    blends.push(learned.blend);
     runs.forEach((r, i) => {
       if (foldOf.get(i) === f) apply(r, learned);
     });
   }
-  protocol = `${folds}-fold cross-validation by query on ${basename(dataDir)} (each query scored with a fusion weight and re-ranker learned on the other folds; semantic weights chosen per fold: ${weights.join(", ")}; re-ranker kept by the inner validation per fold: ${used.map((u) => (u ? "yes" : "no")).join(", ")})`;
+  protocol = `${folds}-fold cross-validation by query on ${basename(dataDir)} (each query scored with a fusion weight and re-ranker learned on the other folds; semantic weights chosen per fold: ${weights.join(", ")}; re-ranker blend against the fused order chosen per fold by an inner ${INNER_FOLDS}-fold validation on the training folds, from ${BLENDS.join(", ")}: ${blends.join(", ")})`;
 } else {
   const train = await readRelevanceDataset(trainDir);
   const learned = learn(await runDataset(train), basename(trainDir));
   weights.push(learned.weight);
   for (const r of runs) apply(r, learned);
-  protocol = `fusion weight (${learned.weight}) and re-ranker (${learned.model === null ? "dropped by the inner validation" : "kept by the inner validation"}) learned on all judged queries of ${basename(trainDir)}, applied to ${basename(dataDir)}`;
+  protocol = `fusion weight (${learned.weight}) and re-ranker (blend ${learned.blend} against the fused order, chosen by an inner ${INNER_FOLDS}-fold validation) learned on all judged queries of ${basename(trainDir)}, applied to ${basename(dataDir)}`;
 }
 
 const relevantGrade = Math.ceil(data.maxGrade / 2);

@@ -37,3 +37,31 @@ describe("trainPairwise", () => {
     expect(scores[0]).toBeGreaterThan(scores[1] as number);
   });
 });
+
+describe("LinearReranker blend", () => {
+  const width = RERANK_FEATURES.length;
+  const model = {
+    features: [...RERANK_FEATURES],
+    mean: new Array<number>(width).fill(0),
+    std: new Array<number>(width).fill(1),
+    weights: RERANK_FEATURES.map((_, j) => (j === 0 ? 1 : 0)),
+  };
+  // Incoming order a, b, c; the model alone prefers c, b, a.
+  const rows = [0.1, 0.5, 0.9].map((v) => RERANK_FEATURES.map((_, j) => (j === 0 ? v : 0)));
+  const order = (scores: number[]) =>
+    scores
+      .map((s, i) => ({ s, i }))
+      .sort((x, y) => y.s - x.s)
+      .map((x) => "abc"[x.i]);
+
+  it("blend 1 (or absent) is the model's order, blend 0 the incoming order, in between a rank mix", () => {
+    expect(order(new LinearReranker(model).score(rows))).toEqual(["c", "b", "a"]);
+    expect(order(new LinearReranker({ ...model, blend: 1 }).score(rows))).toEqual(["c", "b", "a"]);
+    expect(order(new LinearReranker({ ...model, blend: 0 }).score(rows))).toEqual(["a", "b", "c"]);
+    expect(order(new LinearReranker({ ...model, blend: 0.75 }).score(rows))).toEqual(["c", "b", "a"]);
+  });
+
+  it("refuses a blend outside [0, 1]", () => {
+    expect(() => new LinearReranker({ ...model, blend: 1.5 })).toThrow(/blend/);
+  });
+});

@@ -99,7 +99,15 @@ export interface LinearModel {
   readonly weights: readonly number[];
   /** What it was trained on, for the card. */
   readonly trainedOn?: string;
+  /**
+   * Weight in [0, 1] of the model's order against the incoming (fused) order, combined by reciprocal rank
+   * (k = {@link BLEND_K}); absent = 1, the model's order alone. Chosen by validation (models/search/eval.ts).
+   */
+  readonly blend?: number;
 }
+
+/** The rank constant of the blend between the re-ranker's order and the incoming order. */
+export const BLEND_K = 60;
 
 export class LinearReranker implements Reranker {
   readonly name = "linear-pairwise";
@@ -110,20 +118,31 @@ export class LinearReranker implements Reranker {
         `re-ranker features [${model.features.join(", ")}] differ from [${RERANK_FEATURES.join(", ")}]`,
       );
     }
+    if (model.blend !== undefined && !(model.blend >= 0 && model.blend <= 1)) {
+      throw new Error(`re-ranker blend ${String(model.blend)} is not in [0, 1]`);
+    }
   }
 
   static async load(path: string): Promise<LinearReranker> {
     return new LinearReranker(JSON.parse(await readFile(path, "utf8")) as LinearModel);
   }
 
+  /** Scores rows given in the incoming (fused) order; with a blend below 1 that order counts too. */
   score(rows: readonly (readonly number[])[]): number[] {
-    const { mean, std, weights } = this.model;
-    return rows.map((row) =>
+    const { mean, std, weights, blend = 1 } = this.model;
+    const raw = rows.map((row) =>
       row.reduce(
         (s, v, j) => s + ((v - (mean[j] as number)) / (std[j] as number)) * (weights[j] as number),
         0,
       ),
     );
+    if (blend >= 1) return raw;
+    const rankOf = new Array<number>(raw.length);
+    raw
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => b.s - a.s || a.i - b.i)
+      .forEach(({ i }, r) => (rankOf[i] = r));
+    return raw.map((_, i) => blend / (BLEND_K + 1 + (rankOf[i] as number)) + (1 - blend) / (BLEND_K + 1 + i));
   }
 }
 
@@ -162,11 +181,16 @@ export function trainPairwise(
     return v > 1e-12 ? Math.sqrt(v) : 1;
   });
   const constant = Array.from({ length: width }, (_, j) => all.every((r) => r[j] === all[0]?.[j]));
+  // Gain differences are scaled to [0, 1] so the step size does not depend on the dataset's grade scale.
+  const gainScale = 1 / groups.reduce((m, g) => g.gains.reduce((a, b) => Math.max(a, b), m), 1e-9);
   const z = groups.map((g) => ({
     rows: g.rows.map((r) => r.map((v, j) => (v - (mean[j] as number)) / (std[j] as number))),
     gains: g.gains,
   }));
   const w = new Array<number>(width).fill(0);
+  // The returned weights average the end-of-epoch weights of the second half (less seed-to-seed variance).
+  const averaged = new Array<number>(width).fill(0);
+  let averagedEpochs = 0;
   const rng = createRng(hashString(`search-reranker:${seed}`));
   for (let epoch = 0; epoch < epochs; epoch += 1) {
     const rate = learningRate / (1 + epoch * 0.2);
@@ -184,7 +208,7 @@ export function trainPairwise(
         const b = lo as number[];
         let margin = 0;
         for (let j = 0; j < width; j += 1) margin += (w[j] as number) * ((a[j] as number) - (b[j] as number));
-        const gradient = -Math.abs(gi - gk) / (1 + Math.exp(margin));
+        const gradient = (-Math.abs(gi - gk) * gainScale) / (1 + Math.exp(margin));
         for (let j = 0; j < width; j += 1) {
           if (constant[j]) continue;
           w[j] =
@@ -193,12 +217,16 @@ export function trainPairwise(
         }
       }
     }
+    if (epoch >= Math.floor(epochs / 2)) {
+      for (let j = 0; j < width; j += 1) averaged[j] = (averaged[j] as number) + (w[j] as number);
+      averagedEpochs += 1;
+    }
   }
   return {
     features: [...RERANK_FEATURES],
     mean,
     std,
-    weights: w,
+    weights: averaged.map((v) => v / Math.max(1, averagedEpochs)),
     ...(options.trainedOn === undefined ? {} : { trainedOn: options.trainedOn }),
   };
 }
