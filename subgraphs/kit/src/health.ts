@@ -1,3 +1,5 @@
+import { withDeadline } from "./deadline.ts";
+
 /** A dependency a server needs before it can answer (a model loaded, Redis reachable, an index built). */
 export interface ReadinessCheck {
   readonly name: string;
@@ -18,19 +20,9 @@ export interface Health {
 const CHECK_TIMEOUT_MS = 2_000;
 
 function withTimeout(check: ReadinessCheck): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
-    check.check().then(
-      (ok) => {
-        clearTimeout(timer);
-        resolve(ok);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(false);
-      },
-    );
-  });
+  return withDeadline(check.check(), CHECK_TIMEOUT_MS, () => new Error("readiness check timed out")).catch(
+    () => false,
+  );
 }
 
 /** Liveness and readiness of one server. Readiness turns false as soon as shutdown begins. */

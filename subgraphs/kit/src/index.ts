@@ -2,6 +2,7 @@ import "reflect-metadata";
 export * from "./auth.ts";
 export * from "./config.ts";
 export * from "./context.ts";
+export * from "./deadline.ts";
 export * from "./errors.ts";
 export * from "./federation.ts";
 export * from "./health.ts";

@@ -4,6 +4,7 @@ import {
   codedError,
   defineLoader,
   ErrorCode,
+  withDeadline,
   type LoaderRegistry,
   type LoaderSpec,
   type ReadinessCheck,
@@ -60,22 +61,6 @@ export interface InferenceStats {
 /** Anything holding a request's loaders: the kit's RequestContext. */
 export interface HasLoaders {
   readonly loaders: LoaderRegistry;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 /** Returns, per row, the first problem of its feeds: an id outside the vocabulary or a non-finite float. */
@@ -339,7 +324,7 @@ export class BatchedModel<Row, Result> {
     this.#stats.runs += 1;
     this.#stats.rows += count;
     try {
-      return await withTimeout(this.runner.run(feeds), this.timeoutMs, () =>
+      return await withDeadline(this.runner.run(feeds), this.timeoutMs, () =>
         codedError(ErrorCode.TIMEOUT, `Model ${this.name} did not answer within ${this.timeoutMs} ms`),
       );
     } catch (error) {
@@ -353,7 +338,7 @@ export class BatchedModel<Row, Result> {
   async warm(): Promise<void> {
     const feeds: Record<string, Feeds[string]> = {};
     for (const input of this.spec.inputs) feeds[input.name] = zeroTensor(input.dtype, input.shape, 1);
-    const outputs = await withTimeout(this.runner.run(feeds), Math.max(this.timeoutMs, 30_000), () =>
+    const outputs = await withDeadline(this.runner.run(feeds), Math.max(this.timeoutMs, 30_000), () =>
       codedError(ErrorCode.TIMEOUT, `Model ${this.name} warm-up timed out`),
     );
     for (const output of this.spec.outputs) {

@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import { codedError, ErrorCode, type ReadinessCheck } from "@aisle/kit";
+import { codedError, ErrorCode, withDeadline, type ReadinessCheck } from "@aisle/kit";
 import type { FeatureBackend } from "./feature-backends.ts";
 import type { FeatureSet, FeatureValue } from "./feature-set.ts";
 
@@ -58,19 +58,7 @@ type Fetched = Cached | "unavailable";
 class TimeoutError extends Error {}
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
+  return withDeadline(promise, ms, () => new TimeoutError(`no answer within ${ms} ms`));
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, existsSync, renameSync, unlinkSync } from "nod
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { ReplyError, type Redis } from "ioredis";
-import type { Logger } from "@aisle/kit";
+import { withDeadline, type Logger } from "@aisle/kit";
 
 /** Labels reported back for retraining. */
 export const OUTCOMES = ["fraud", "chargeback", "legitimate"] as const;
@@ -306,20 +306,8 @@ type RiskRedis = Redis & {
 };
 
 /** Rejects after `ms` so that a hung Redis never holds an answer past the latency budget. */
-export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
+export function redisDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return withDeadline(promise, ms, () => new Error(`${what} timed out after ${ms} ms`));
 }
 
 /**
@@ -383,7 +371,7 @@ export class RedisAssessmentLog implements AssessmentLog {
 
   async #redisRecord(record: AssessmentRecord): Promise<Written<AssessmentRecord>> {
     const json = JSON.stringify(record);
-    const reply = await withDeadline(
+    const reply = await redisDeadline(
       this.#redis.riskRecord(
         this.#keys(record.id).record,
         this.streamKey,
@@ -401,7 +389,7 @@ export class RedisAssessmentLog implements AssessmentLog {
 
   async #redisOutcome(record: OutcomeRecord): Promise<Written<OutcomeRecord>> {
     const keys = this.#keys(record.assessmentId);
-    const reply = await withDeadline(
+    const reply = await redisDeadline(
       this.#redis.riskOutcome(
         keys.outcomes,
         this.outcomeStreamKey,
@@ -509,7 +497,7 @@ export class RedisAssessmentLog implements AssessmentLog {
     let stored: (string | null)[] = ids.map(() => null);
     if (keys.length > 0) {
       try {
-        stored = await withDeadline(this.#redis.mget(...keys), this.options.timeoutMs, "assessment read");
+        stored = await redisDeadline(this.#redis.mget(...keys), this.options.timeoutMs, "assessment read");
       } catch {
         // Redis down: only what is spooled can be read.
       }
@@ -525,7 +513,7 @@ export class RedisAssessmentLog implements AssessmentLog {
   async byUser(userId: string, limit: number): Promise<AssessmentRecord[]> {
     let ids: string[] = [];
     try {
-      ids = await withDeadline(
+      ids = await redisDeadline(
         this.#redis.zrevrange(`${this.options.prefix}user:${userId}`, 0, limit - 1),
         this.options.timeoutMs,
         "assessment read",
@@ -542,7 +530,7 @@ export class RedisAssessmentLog implements AssessmentLog {
     const spooled = this.#spooled.outcomes.get(assessmentId) ?? [];
     let stored: Record<string, string> = {};
     try {
-      stored = await withDeadline(
+      stored = await redisDeadline(
         this.#redis.hgetall(this.#keys(assessmentId).outcomes),
         this.options.timeoutMs,
         "outcome read",

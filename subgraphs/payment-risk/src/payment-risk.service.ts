@@ -4,7 +4,7 @@ import type { User } from "@aisle/world";
 import {
   fingerprint,
   UnknownAssessmentError,
-  withDeadline,
+  redisDeadline,
   type AssessmentLog,
   type AssessmentRecord,
   type Outcome,
@@ -152,7 +152,7 @@ export class PaymentRiskService {
 
     let velocity: VelocitySnapshot | null = null;
     try {
-      velocity = await withDeadline(
+      velocity = await redisDeadline(
         this.velocity.recordAndRead({
           id,
           at: now,
