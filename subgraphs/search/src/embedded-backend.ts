@@ -14,7 +14,7 @@ import {
 } from "./backend.ts";
 import type { SearchDocument } from "./documents.ts";
 import { highlightTitle } from "./highlight.ts";
-import { analyze, normalizeText, stem, STOP_WORDS, words } from "./text.ts";
+import { analyze, autoFuzziness, normalizeText, stem, STOP_WORDS, words } from "./text.ts";
 
 /** Field boosts, the same numbers the OpenSearch multi_match uses (title^3, category^2, brand^2, attributes, description^0.5). */
 export const FIELD_BOOSTS = {
@@ -24,11 +24,6 @@ export const FIELD_BOOSTS = {
   attributesText: 1,
   description: 0.5,
 } as const;
-
-/** OpenSearch's `fuzziness: AUTO` on a (stemmed) term: exact up to 2 characters, 1 edit up to 5, then 2. */
-export function autoFuzziness(term: string): number {
-  return term.length <= 2 ? 0 : term.length <= 5 ? 1 : 2;
-}
 
 interface IndexedFields {
   readonly id: string;

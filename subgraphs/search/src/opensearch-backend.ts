@@ -13,7 +13,8 @@ import {
 } from "./backend.ts";
 import type { SearchDocument } from "./documents.ts";
 import { FIELD_BOOSTS } from "./embedded-backend.ts";
-import { STOP_WORDS, words } from "./text.ts";
+import { highlightTitle, matchedTitleStems } from "./highlight.ts";
+import { analyze, STOP_WORDS, words } from "./text.ts";
 
 export interface OpenSearchBackendOptions {
   /** Base URL, e.g. http://127.0.0.1:9200. */
@@ -251,18 +252,8 @@ export class OpenSearchBackend implements SearchBackend {
         query,
         size: request.size,
         track_total_hits: true,
-        _source: false,
+        _source: browse ? false : ["title"],
         ...(browse ? { sort: [{ popularity: "desc" }, { id: "asc" }] } : {}),
-        ...(browse
-          ? {}
-          : {
-              highlight: {
-                pre_tags: ["<em>"],
-                post_tags: ["</em>"],
-                encoder: "html",
-                fields: { title: { number_of_fragments: 0 } },
-              },
-            }),
         ...(request.facets
           ? {
               aggs: {
@@ -286,15 +277,19 @@ export class OpenSearchBackend implements SearchBackend {
     const body = response.body as unknown as {
       hits: {
         total: { value: number };
-        hits: { _id: string; _score: number | null; highlight?: { title?: string[] }; sort?: unknown[] }[];
+        hits: { _id: string; _score: number | null; _source?: { title?: string } }[];
       };
       aggregations?: Record<string, { buckets: Bucket[] }>;
     };
-    const hits = body.hits.hits.map((h, i) => ({
-      id: h._id,
-      score: browse ? body.hits.hits.length - i : (h._score ?? 0),
-      highlight: h.highlight?.title?.[0] ?? null,
-    }));
+    const queryStems = [...new Set([request.text, ...request.expansions].flatMap(analyze))];
+    const hits = body.hits.hits.map((h, i) => {
+      const title = h._source?.title ?? "";
+      return {
+        id: h._id,
+        score: browse ? body.hits.hits.length - i : (h._score ?? 0),
+        highlight: browse ? null : highlightTitle(title, matchedTitleStems(title, queryStems, request.fuzzy)),
+      };
+    });
     return { hits, total: body.hits.total.value, facets: this.#facets(body.aggregations) };
   }
 

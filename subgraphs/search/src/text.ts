@@ -75,6 +75,11 @@ export function hashedTokenIds(text: string, buckets: number, maxLength: number)
   return ids;
 }
 
+/** OpenSearch's `fuzziness: AUTO` on a (stemmed) term: exact up to 2 characters, 1 edit up to 5, then 2. */
+export function autoFuzziness(term: string): number {
+  return term.length <= 2 ? 0 : term.length <= 5 ? 1 : 2;
+}
+
 /** Levenshtein distance, giving up (returning `limit + 1`) once it must exceed `limit`. */
 export function boundedLevenshtein(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
