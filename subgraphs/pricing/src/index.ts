@@ -7,12 +7,11 @@ import {
 } from "@aisle/kit";
 import {
   BatchedModel,
+  createFeatureStore,
   DEFAULT_MODELS_DIR,
-  FeatureStore,
-  MemoryFeatureBackend,
   ModelRegistry,
   modelOptionsFromEnv,
-  RedisFeatureBackend,
+  type FeatureStore,
 } from "@aisle/ml";
 import { demoWorld, marketFor } from "@aisle/world";
 import { featuresFromMarket, productDemandFeatures } from "./demand.features.ts";
@@ -55,27 +54,14 @@ export const pricingSubgraph: SubgraphDefinition = {
     const config = pricingConfigFromEnv(env);
     const world = demoWorld();
     const store = new PricingStore(world, marketFor(world));
-    // Built here rather than with createFeatureStore so that seeding can wait for the Redis connection.
-    const backend =
-      config.FEATURE_STORE === "redis"
-        ? new RedisFeatureBackend({
-            url: config.REDIS_URL,
-            commandTimeoutMs: config.FEATURE_STORE_TIMEOUT_MS,
-          })
-        : new MemoryFeatureBackend();
-    const features = new FeatureStore({
-      backend,
-      namespace: config.FEATURE_KEY_NAMESPACE,
-      timeoutMs: config.FEATURE_STORE_TIMEOUT_MS,
-      cacheTtlMs: config.FEATURE_CACHE_TTL_MS,
-      cacheMaxEntries: config.FEATURE_CACHE_MAX_ENTRIES,
-    });
+    const features = createFeatureStore(config);
     const seed =
       config.PRICING_SEED_FEATURES === "always" ||
       (config.PRICING_SEED_FEATURES === "auto" && config.FEATURE_STORE === "memory");
     if (seed) {
       try {
-        if (!(await backend.connect(2_000))) throw new Error(`${backend.kind} feature store not reachable`);
+        if (!(await features.connect(2_000)))
+          throw new Error(`${config.FEATURE_STORE} feature store not reachable`);
         log.info(
           { products: await seedFeatures(features, store) },
           "product features seeded from the demo world",
