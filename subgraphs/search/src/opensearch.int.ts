@@ -4,6 +4,7 @@ import { createSearchParts } from "./index.ts";
 import { OpenSearchBackend } from "./opensearch-backend.ts";
 import { NO_FILTERS } from "./backend.ts";
 import type { SearchDocument } from "./documents.ts";
+import { EXIT_ALL_INDEXED, runReindexCli } from "./reindex.ts";
 import { searchContract } from "./search.contract.ts";
 
 // The same contract against a real OpenSearch. Start one with `OPENSEARCH_PORT=9280 bash scripts/opensearch-start.sh`
@@ -83,6 +84,28 @@ if (url === undefined || url === "") {
           id: "d",
           similarity: expect.closeTo(1, 3),
         });
+      } finally {
+        await backend.drop();
+        await backend.close();
+      }
+    });
+  });
+
+  describe("npm run search:reindex", () => {
+    it("indexes the catalogue into a fresh index and points the alias at it", async () => {
+      const reindexAlias = `aisle-reindex-${process.pid}`;
+      const out: string[] = [];
+      const io = { stdout: (t: string) => out.push(t), stderr: () => undefined, progress: null };
+      const env = { OPENSEARCH_URL: url, OPENSEARCH_INDEX: reindexAlias };
+      const backend = new OpenSearchBackend({ node: url, alias: reindexAlias, synonyms: [] });
+      try {
+        expect(await runReindexCli(["--bulk-size", "2500"], env, io)).toBe(EXIT_ALL_INDEXED);
+        expect(out.join("")).toMatch(/^10000 indexed, 0 refused, \d+ ms; alias aisle-reindex-\d+ now points/);
+        const aliased = await backend.client.indices.getAlias({ name: reindexAlias });
+        const [index] = Object.keys(aliased.body);
+        expect(index).toMatch(new RegExp(`^${reindexAlias}-\\d+$`));
+        const count = await backend.client.count({ index: reindexAlias });
+        expect(count.body.count).toBe(10_000);
       } finally {
         await backend.drop();
         await backend.close();
