@@ -320,6 +320,7 @@ const poolFloor = mean(
   ),
 );
 
+const perQueryNdcg = new Map<string, number[]>();
 const rows = [...RETRIEVAL_MODES.slice(0, 3), "hybrid-learned-weight", "hybrid-rerank"].map((mode) => {
   const rankingOf = (r: QueryRun): readonly string[] =>
     mode === "hybrid-rerank"
@@ -327,14 +328,37 @@ const rows = [...RETRIEVAL_MODES.slice(0, 3), "hybrid-learned-weight", "hybrid-r
       : mode === "hybrid-learned-weight"
         ? (learnedFusion.get(r.id) ?? [])
         : r.rankings[mode as Exclude<RetrievalMode, "hybrid-rerank">];
+  perQueryNdcg.set(
+    mode,
+    runs.map((r) => ndcgAt(10, rankingOf(r), r.judged)),
+  );
   return {
     mode,
-    ndcg10: mean(runs.map((r) => ndcgAt(10, rankingOf(r), r.judged))),
+    ndcg10: mean(perQueryNdcg.get(mode) ?? []),
     ndcg10Pool: mean(runs.map((r) => ndcgAt(10, poolRanking(rankingOf(r), r.judged), r.judged))),
     mrr: mean(runs.map((r) => reciprocalRank(rankingOf(r), r.judged, relevantGrade))),
     recall100: mean(runs.map((r) => recallAt(100, rankingOf(r), r.judged, relevantGrade))),
   };
 });
+
+/** Paired bootstrap (2,000 resamples of the queries, seeded) of mean NDCG@10 of `a` minus `b`: a 90 % interval. */
+function pairedBootstrap(
+  a: readonly number[],
+  b: readonly number[],
+): { mean: number; ci90: [number, number] } {
+  const diff = a.map((x, i) => x - (b[i] as number));
+  const rng = createRng(hashString(`search-eval-bootstrap:${seed}`));
+  const means = Array.from({ length: 2000 }, () => {
+    let sum = 0;
+    for (let i = 0; i < diff.length; i += 1) sum += diff[rng.int(0, diff.length - 1)] as number;
+    return sum / diff.length;
+  }).sort((x, y) => x - y);
+  return { mean: mean(diff), ci90: [means[99] as number, means[1899] as number] };
+}
+const rerankMinusBm25 = pairedBootstrap(
+  perQueryNdcg.get("hybrid-rerank") ?? [],
+  perQueryNdcg.get("bm25") ?? [],
+);
 
 const f = (x: number) => x.toFixed(4);
 const table = [
@@ -344,12 +368,12 @@ const table = [
   `| random order of the judged pool | – | ${f(poolFloor)} | – | – |`,
 ].join("\n");
 process.stdout.write(
-  `${table}\n\nRe-ranker protocol: ${protocol}. Gains 2^grade − 1; relevant for MRR/recall = grade ≥ ${relevantGrade}.\n`,
+  `${table}\n\nhybrid-rerank − bm25, NDCG@10 full corpus: ${rerankMinusBm25.mean >= 0 ? "+" : ""}${f(rerankMinusBm25.mean)} (paired bootstrap over queries, 90 % interval ${f(rerankMinusBm25.ci90[0])} to ${f(rerankMinusBm25.ci90[1])})\n\nRe-ranker protocol: ${protocol}. Gains 2^grade − 1; relevant for MRR/recall = grade ≥ ${relevantGrade}.\n`,
 );
 if (values.out !== undefined) {
   await writeFile(
     values.out,
-    `${JSON.stringify({ data: dataDir, train: trainDir, backend: values.backend, queries: runs.length, products: data.docs.length, protocol, relevantGrade, poolFloor, rows }, null, 2)}\n`,
+    `${JSON.stringify({ data: dataDir, train: trainDir, backend: values.backend, queries: runs.length, products: data.docs.length, protocol, relevantGrade, poolFloor, rows, rerankMinusBm25 }, null, 2)}\n`,
   );
 }
 for (const b of backends) {
