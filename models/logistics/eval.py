@@ -31,6 +31,8 @@ Protocol (no look-ahead):
 - The P50 is the log-normal median `exp(mu)`, the MAE-optimal point of the fitted distribution. Calibration is
   split conformal re-fitted at each test order's purchase time on the orders delivered in the 28 days before it
   (from the calibration period on): it shifts the median and rescales sigma for P90 coverage and follows drift.
+  The P90's quantile level adapts to its own misses (adaptive conformal inference; each order counts once its
+  P90 date has passed); its step is the smallest of ACI_GAMMAS whose pooled backtest coverage is in 0.90 +- 0.02.
   The static rule (one shift and scale from the calibration slice) and the uncalibrated model are reported too.
 - Baselines on the same test orders: the marketplace's estimate; the per-state median and P90 of the training
   orders (states with < 10 training orders, or rows without a state, use the overall median/P90); and a live
@@ -259,12 +261,17 @@ def tune_epochs(x: np.ndarray, y: np.ndarray, n_val: int, epochs: int, seed: int
     return trials
 
 
-def rolling_conformal(frame: pd.DataFrame, mu: np.ndarray, sigma: np.ndarray, y: np.ndarray, pool_from: int, rows: range, window_days: float = 28.0, min_rows: int = 30, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+def rolling_conformal(frame: pd.DataFrame, mu: np.ndarray, sigma: np.ndarray, y: np.ndarray, pool_from: int, rows: range, window_days: float = 28.0, min_rows: int = 30, level: float = 0.9, gamma: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Split conformal re-fitted at each order's purchase time on the orders *delivered* in the window before it
     (from the calibration period on, so never on training rows the model fitted). What has been delivered is
     known at that moment; with a steady flow of orders, deliveries in a window are a fair sample of durations,
     so the shift and scale follow drift with a lag of about the window. Falls back to the last `min_rows`
-    deliveries when the window is thin."""
+    deliveries when the window is thin.
+
+    With `gamma` > 0 the P90's level also adapts to its own misses (adaptive conformal inference, Gibbs &
+    Candes 2021, with delayed feedback): each earlier test order already delivered moves the level by
+    gamma * (missed - 0.1) once its P90 date has passed, so a run of late deliveries raises it until coverage
+    recovers."""
     purchase = frame["purchase"].astype("int64").to_numpy() / 1e9
     delivered = frame["delivered"].astype("int64").to_numpy() / 1e9
     z = (np.log(np.maximum(y, 0.05)) - mu) / sigma
@@ -272,16 +279,24 @@ def rolling_conformal(frame: pd.DataFrame, mu: np.ndarray, sigma: np.ndarray, y:
     pool = pool[np.argsort(delivered[pool], kind="stable")]
     d_sorted = delivered[pool]
     shift, scale = np.zeros(len(rows)), np.ones(len(rows))
+    seen_known_at, seen_error = np.empty(len(rows)), np.empty(len(rows))
     for k, i in enumerate(rows):
         hi = np.searchsorted(d_sorted, purchase[i], side="left")
         lo = min(np.searchsorted(d_sorted, purchase[i] - window_days * DAY, side="left"), max(0, hi - min_rows))
         window = z[pool[lo:hi]]
-        if len(window) == 0:
-            continue
-        n = len(window)
-        shift[k] = float(np.quantile(window, 0.5))
-        upper = float(np.quantile(window, min(1.0, math.ceil((n + 1) * level) / n), method="higher"))
-        scale[k] = max(0.05, (upper - shift[k]) / Z90)
+        known = seen_known_at[:k] < purchase[i]
+        level_k = float(np.clip(level + gamma * seen_error[:k][known].sum(), 0.5, 0.995))
+        if len(window) > 0:
+            n = len(window)
+            shift[k] = float(np.quantile(window, 0.5))
+            upper = float(np.quantile(window, min(1.0, math.ceil((n + 1) * level_k) / n), method="higher"))
+            scale[k] = max(0.05, (upper - shift[k]) / Z90)
+        # Counted once its P90 has passed, hit or miss. Counting hits at delivery would hear of hits early and of
+        # misses late, and bias the level down.
+        p90_bound = shift[k] + scale[k] * Z90
+        missed = z[i] > p90_bound
+        seen_known_at[k] = purchase[i] + math.exp(mu[i] + sigma[i] * p90_bound) * DAY
+        seen_error[k] = float(missed) - (1.0 - level)
     return shift, scale
 
 
@@ -330,8 +345,11 @@ def evaluate_split(frame: pd.DataFrame, cut1: int, cut2: int, end: int, epochs: 
     yt = y[test]
     mu_raw, sigma_raw = predict(model, x, calibrated=False)
     mu_static, sigma_static = predict(model, x[test])
-    shift, scale = rolling_conformal(frame, mu_raw, sigma_raw, y, cut1, range(cut2, end))
-    mu_roll, sigma_roll = mu_raw[test] + sigma_raw[test] * shift, sigma_raw[test] * scale
+    rolling = {}
+    for gamma in ACI_GAMMAS:
+        shift, scale = rolling_conformal(frame, mu_raw, sigma_raw, y, cut1, range(cut2, end), gamma=gamma)
+        rolling[gamma] = (mu_raw[test] + sigma_raw[test] * shift, sigma_raw[test] * scale)
+    mu_roll = rolling[0.0][0]  # the median does not depend on gamma
 
     def rule(mu: np.ndarray, sigma: np.ndarray) -> dict:
         s = score(yt, quantile(mu, sigma, Z10), quantile(mu, sigma, 0.0), quantile(mu, sigma, Z90))
@@ -355,7 +373,7 @@ def evaluate_split(frame: pd.DataFrame, cut1: int, cut2: int, end: int, epochs: 
         "features": names,
         "grid": trials,
         "conformal": conformal,
-        "model_rolling_conformal": rule(mu_roll, sigma_roll),
+        "model_rolling_conformal_by_gamma": {str(g): rule(*rolling[g]) for g in ACI_GAMMAS},
         "model_static_conformal": rule(mu_static, sigma_static),
         "model_uncalibrated": rule(mu_raw[test], sigma_raw[test]),
         "per_state_baseline": {**score_baseline(yt, state_p50), "p90_coverage": float(np.mean(yt <= state_quantiles(frame, train_rows, test, 0.9))), "mean_p90_days": float(np.mean(state_quantiles(frame, train_rows, test, 0.9)))},
@@ -409,6 +427,12 @@ def prepare(raw: pd.DataFrame) -> pd.DataFrame:
 # Backtest windows (fractions of the time-ordered rows): train [0, a), calibrate [a, a + 0.1), test [a + 0.1, a + 0.2).
 # They all end before the final held-out period, which starts at 0.8.
 BACKTEST_STARTS = (0.4, 0.5, 0.6)
+# Steps of the adaptive P90 level tried; the backtest picks the smallest whose pooled coverage is in 0.90 +- 0.02.
+ACI_GAMMAS = (0.0, 0.005, 0.01, 0.02, 0.05)
+
+
+def pooled(results: list[dict], value) -> float:
+    return float(np.average([value(r) for r in results], weights=[r["heldout_rows"] for r in results]))
 
 
 def main() -> None:
@@ -419,6 +443,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-backtest", action="store_true", help="score only the final held-out period")
+    parser.add_argument("--backtest-only", action="store_true", help="score only the backtest windows (for design choices)")
+    parser.add_argument("--aci-gamma", type=float, default=None, help="step of the adaptive P90 level (default: chosen on the backtest; 0 = fixed 0.90)")
     args = parser.parse_args()
     set_seed(args.seed)
 
@@ -429,10 +455,23 @@ def main() -> None:
         raise SystemExit(f"{path}: only {n} delivered orders with dates; need at least 200")
     print(f"data: {path}: {n} delivered orders; grid of {len(GRID)} settings averaged, each at its validation-chosen epoch count")
     windows = [] if args.no_backtest else [(int(n * a), int(n * (a + 0.1)), int(n * (a + 0.2))) for a in BACKTEST_STARTS]
-    windows.append((int(n * 0.7), int(n * 0.8), n))
-    results, diffs = [], []
-    for cut1, cut2, end in windows:
-        r = evaluate_split(frame, cut1, cut2, end, args.epochs, args.seed)
+    if not args.backtest_only:
+        windows.append((int(n * 0.7), int(n * 0.8), n))
+    results = [evaluate_split(frame, cut1, cut2, end, args.epochs, args.seed) for cut1, cut2, end in windows]
+    backtest = results if args.backtest_only else results[:-1]
+    if args.aci_gamma is not None:
+        gamma = args.aci_gamma
+    elif backtest:
+        coverage = {g: pooled(backtest, lambda r: r["model_rolling_conformal_by_gamma"][str(g)]["p90_coverage"]) for g in ACI_GAMMAS}
+        # The smallest step (the narrowest promises) that lands in the target band 0.90 +- 0.02, else the nearest.
+        in_band = [g for g in ACI_GAMMAS if abs(coverage[g] - 0.9) <= 0.02]
+        gamma = min(in_band) if in_band else min(ACI_GAMMAS, key=lambda g: (abs(coverage[g] - 0.9), g))
+        print("adaptive P90 step chosen on the backtest (pooled P90 coverage by step): " + ", ".join(f"{g} {c:.3f}" for g, c in coverage.items()) + f" -> {gamma}")
+    else:
+        gamma = 0.0
+    diffs = []
+    for (cut1, cut2, end), r in zip(windows, results):
+        r["model_rolling_conformal"] = r["model_rolling_conformal_by_gamma"][str(gamma)]
         errors = r.pop("_abs_errors")
         diff = errors["model"] - errors["per_state"]
         r["model_minus_per_state_mae"], r["model_minus_per_state_mae_90ci"] = float(diff.mean()), paired_bootstrap(diff, args.seed)
@@ -443,15 +482,17 @@ def main() -> None:
         print_table(r)
         ci = r["model_minus_per_state_mae_90ci"]
         print(f"  model MAE - per-state MAE: {diff.mean():+.2f} days (paired bootstrap 90 % interval {ci[0]:+.2f} to {ci[1]:+.2f})")
-        results.append(r)
-    out: dict = {"data": path, "delivered_orders": n, "heldout": results[-1], "backtest": results[:-1]}
+    heldout = None if args.backtest_only else results[-1]
+    out: dict = {"data": path, "delivered_orders": n, "aci_gamma": gamma, "heldout": heldout, "backtest": backtest}
     if len(results) > 1:
-        pooled = np.concatenate(diffs)
-        out["all_windows"] = {key: float(np.average([r[key]["p50_mae_days"] for r in results], weights=[r["heldout_rows"] for r in results])) for _, key in ROWS}
-        out["all_windows"]["model_minus_per_state_mae_90ci"] = paired_bootstrap(pooled, args.seed)
+        all_diffs = np.concatenate(diffs)
+        out["all_windows"] = {key: pooled(results, lambda r, key=key: r[key]["p50_mae_days"]) for _, key in ROWS}
+        out["all_windows"]["model_minus_per_state_mae_90ci"] = paired_bootstrap(all_diffs, args.seed)
+        out["all_windows"]["model_p90_coverage"] = pooled(results, lambda r: r["model_rolling_conformal"]["p90_coverage"])
+        out["all_windows"]["model_mean_p90_days"] = pooled(results, lambda r: r["model_rolling_conformal"]["mean_p90_days"])
         ci = out["all_windows"]["model_minus_per_state_mae_90ci"]
-        print(f"all {len(results)} test windows ({len(pooled)} orders): " + ", ".join(f"{label} {out['all_windows'][key]:.2f}" for label, key in ROWS))
-        print(f"  model MAE - per-state MAE: {pooled.mean():+.2f} days (paired bootstrap 90 % interval {ci[0]:+.2f} to {ci[1]:+.2f})")
+        print(f"all {len(results)} test windows ({len(all_diffs)} orders): " + ", ".join(f"{label} {out['all_windows'][key]:.2f}" for label, key in ROWS))
+        print(f"  model MAE - per-state MAE: {all_diffs.mean():+.2f} days (paired bootstrap 90 % interval {ci[0]:+.2f} to {ci[1]:+.2f}); model P90 coverage {out['all_windows']['model_p90_coverage']:.3f}, mean P90 {out['all_windows']['model_mean_p90_days']:.1f} days")
     if args.out:
         Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
 
