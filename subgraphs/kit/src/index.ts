@@ -14,4 +14,5 @@ export * from "./relay.ts";
 export * from "./server.ts";
 export * from "./subgraph.ts";
 export * from "./money.ts";
+export * from "./ndjson-journal.ts";
 export * from "./container.ts";
