@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { resolve } from "node:path";
 import { z } from "zod";
 import {
   buildFederatedSchema,
@@ -28,6 +29,7 @@ import { normalApproximationPolicy } from "./replenishment.policy.ts";
 import { ReplenishmentResolver } from "./replenishment.resolver.ts";
 import { ReplenishmentService } from "./replenishment.service.ts";
 import { TrackingResolver } from "./tracking.resolver.ts";
+import { fileJournal, memoryJournal } from "./tracking.journal.ts";
 import { TrackingService, seedActiveShipments } from "./tracking.service.ts";
 import { quantilePromise } from "./promise.strategy.ts";
 import { StatusResolver } from "./status.resolver.ts";
@@ -54,6 +56,11 @@ const logisticsEnvShape = {
   LOGISTICS_ACTIVE_SHIPMENTS: z.coerce.number().int().min(0).max(50_000).default(2_000),
   /** Parcels sitting in a hub that add 1.0 to its congestion feature. Default 25. */
   LOGISTICS_HUB_PARCELS_PER_UNIT: z.coerce.number().positive().default(25),
+  /**
+   * Folder of the journal of applied carrier scans (shipment-events.ndjson, fsync'd before a mutation answers),
+   * replayed at start. Unset: scans are kept in memory only and a restart forgets them (the demo default).
+   */
+  LOGISTICS_DATA_DIR: z.string().min(1).optional(),
 };
 
 /** Default most rows per delivery-model run: a 24-product listing × 8 carrier services is 192 rows. */
@@ -91,13 +98,20 @@ export const logisticsSubgraph: SubgraphDefinition = {
       orderCostMinor: config.LOGISTICS_ORDER_COST_MINOR,
       holdingRate: config.LOGISTICS_HOLDING_RATE,
     });
-    const startedAt = Date.now();
+    const journal =
+      config.LOGISTICS_DATA_DIR === undefined
+        ? memoryJournal(Date.now())
+        : await fileJournal(resolve(config.LOGISTICS_DATA_DIR), Date.now());
     const tracking = new TrackingService(
-      () => seedActiveShipments(logistics, config.LOGISTICS_ACTIVE_SHIPMENTS, startedAt),
+      (anchor) => seedActiveShipments(logistics, config.LOGISTICS_ACTIVE_SHIPMENTS, anchor),
       features,
       deliveryModel,
+      journal,
       { parcelsPerCongestionUnit: config.LOGISTICS_HUB_PARCELS_PER_UNIT, now: Date.now },
     );
+    if (journal.events.length > 0) {
+      log.info({ scans: await tracking.restore() }, "shipment scans replayed from the journal");
+    }
     const loaders = createLogisticsLoaders(stock, delivery, tracking);
     const models = [deliveryModel, demandModel] as unknown as Model<never, unknown>[];
     const schema = await buildFederatedSchema({
@@ -134,6 +148,7 @@ export const logisticsSubgraph: SubgraphDefinition = {
       schema,
       readiness: [deliveryModel.readiness(), demandModel.readiness()],
       close: async () => {
+        await tracking.close();
         await deliveryModel.close();
         await demandModel.close();
         await features.close();

@@ -6,6 +6,9 @@ import type { DeliveryRow } from "./delivery.features.ts";
 import { cdfDays, type DeliveryDistribution } from "./delivery.model.ts";
 import { normalQuantile } from "./promise.strategy.ts";
 import { EventOutcome, ShipmentEventKind, ShipmentStatus } from "./shipment.type.ts";
+import type { EventInput, TrackingJournal } from "./tracking.journal.ts";
+
+export type { EventInput } from "./tracking.journal.ts";
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -20,7 +23,7 @@ export interface AppliedEvent {
   readonly hub: string | null;
 }
 
-/** A shipment being tracked (in this process's memory). */
+/** A shipment being tracked. */
 export interface TrackedShipment {
   readonly id: string;
   readonly carrierId: string;
@@ -37,14 +40,6 @@ export interface TrackedShipment {
   readonly events: AppliedEvent[];
   /** The hub it sits in (carrier:region), or null. */
   atHub: string | null;
-}
-
-export interface EventInput {
-  readonly eventId: string;
-  readonly shipmentId: string;
-  readonly kind: ShipmentEventKind;
-  readonly at: Date;
-  readonly detail?: string | null;
 }
 
 export interface EventResult {
@@ -107,25 +102,40 @@ export function seedActiveShipments(logistics: Logistics, count: number, now: nu
  * written to the feature store at once, so delivery estimates for new orders through that hub move within
  * the feature cache TTL (immediately in this process).
  *
- * State is in process memory (a restart forgets scans; several instances would each hold their own):
- * production would keep shipments and hub counts in Redis.
+ * Applied scans are journalled before the mutation answers (`TrackingJournal`); at start the shipments are
+ * re-seeded from the journal's anchor and its scans replayed, so a restart loses nothing acknowledged.
+ * Mutations run one at a time. One instance owns a journal: several replicas would need a shared store.
  */
 export class TrackingService {
   #loaded: Map<string, TrackedShipment> | undefined;
   readonly #eventOwners = new Map<string, string>();
   readonly #hubCounts = new Map<string, number>();
+  /** Hubs whose counts a replay rebuilt, not yet written to the feature store. */
+  readonly #restoredHubs = new Set<string>();
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    /** Called on first use: seeding generates the shipment history, which need not delay start-up. */
-    private readonly seed: () => readonly TrackedShipment[],
+    /** Called on first use with the journal's anchor: seeding generates the shipment history, which need not delay start-up. */
+    private readonly seed: (anchor: number) => readonly TrackedShipment[],
     private readonly features: FeatureStore,
     private readonly model: BatchedModel<DeliveryRow, DeliveryDistribution>,
+    private readonly journal: TrackingJournal,
     private readonly options: { readonly parcelsPerCongestionUnit: number; readonly now: () => number },
   ) {}
 
   get #shipments(): Map<string, TrackedShipment> {
-    this.#loaded ??= new Map(this.seed().map((s) => [s.id, s]));
+    if (this.#loaded === undefined) {
+      this.#loaded = new Map(this.seed(this.journal.anchor).map((s) => [s.id, s]));
+      for (const event of this.journal.events) this.#apply(event, this.#restoredHubs);
+    }
     return this.#loaded;
+  }
+
+  /** Seeds the shipments and replays the journal now, writing the rebuilt hub counts; returns the scans replayed. */
+  async restore(): Promise<number> {
+    void this.#shipments;
+    await this.#writeHubs(this.#takeRestoredHubs());
+    return this.journal.events.length;
   }
 
   shipmentsByIds(ids: readonly string[]): (TrackedShipment | null)[] {
@@ -136,12 +146,46 @@ export class TrackingService {
     if (events.length === 0 || events.length > MAX_EVENTS_PER_CALL) {
       throw badUserInput(`Send 1 to ${MAX_EVENTS_PER_CALL} events per call`, "events");
     }
-    const changedHubs = new Set<string>();
+    const run = this.#queue.then(() => this.#record(ctx, events));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #record(ctx: RequestContext, events: readonly EventInput[]): Promise<EventResult[]> {
+    const changedHubs = new Set<string>(this.#takeRestoredHubs());
     const results = events.map((event) => this.#apply(event, changedHubs));
+    const applied = events.filter((_, i) => results[i]?.outcome === EventOutcome.APPLIED);
+    if (applied.length > 0) {
+      try {
+        await this.journal.append(applied);
+      } catch (error) {
+        // Not durable, so not applied: rebuild from the journal on next use; the caller gets an error and retries.
+        this.#forget();
+        throw error;
+      }
+    }
     if (changedHubs.size > 0) await this.#writeHubs([...changedHubs]);
     const rejected = results.filter((r) => r.outcome === EventOutcome.REJECTED).length;
     ctx.log.info({ events: events.length, rejected, hubs: [...changedHubs] }, "shipment events recorded");
     return results;
+  }
+
+  #takeRestoredHubs(): string[] {
+    const hubs = [...this.#restoredHubs];
+    this.#restoredHubs.clear();
+    return hubs;
+  }
+
+  #forget(): void {
+    this.#loaded = undefined;
+    this.#eventOwners.clear();
+    this.#hubCounts.clear();
+    this.#restoredHubs.clear();
+  }
+
+  async close(): Promise<void> {
+    await this.#queue;
+    await this.journal.close();
   }
 
   #apply(event: EventInput, changedHubs: Set<string>): EventResult {
@@ -204,6 +248,7 @@ export class TrackingService {
   }
 
   async #writeHubs(hubs: string[]): Promise<void> {
+    if (hubs.length === 0) return;
     const current = await this.features.read(hubCongestionFeatures, hubs);
     await this.features.write(
       hubCongestionFeatures,
