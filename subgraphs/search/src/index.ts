@@ -24,6 +24,7 @@ import { Synonyms } from "./synonyms.ts";
 import { ENCODER_MODEL, TextEncoder } from "./text-encoder.ts";
 
 export { EmbeddedBackend } from "./embedded-backend.ts";
+export { NO_FILTERS } from "./backend.ts";
 export { DEFAULT_RERANKER_FILE, DEFAULT_SYNONYMS_FILE, searchEnvShape } from "./search.config.ts";
 export { OpenSearchBackend } from "./opensearch-backend.ts";
 export { buildSearchEngine, type SearchEngine } from "./engine.ts";
