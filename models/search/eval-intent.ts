@@ -11,17 +11,18 @@ import {
 import { createRng, demoWorld, hashString } from "@aisle/world";
 
 /**
- * How well the search subgraph detects category intent from a query's embedding (the nearest category centroid
- * of the product vectors, when it is close enough and clearly nearest), on synthetic shopper queries that do
- * not name their category (a named category is the lexical intent, which is exact by construction):
+ * How well the search subgraph detects category intent on synthetic shopper queries that do not name their
+ * category (a named category is the lexical intent, exact by construction). The served rule: the category of
+ * the top 10 lexical hits when all share it, else the nearest category centroid of the product vectors when
+ * close enough and clearly nearest. Each part is reported alone too:
  *
  *   tsx --conditions=aisle-source models/search/eval-intent.ts [--queries 2000] [--seed 23]
  *
  * Queries: 1–2 title words or an attribute value plus a title word, from a random demo product; the truth is
- * that product's leaf category. Reports coverage (share of queries given an intent), precision (share of those
- * right, and right at department level), and baselines from BM25's results: the category of its top hit, the
- * most frequent category of its top 10, and that vote restricted to its most unanimous queries at the
- * embedding's coverage.
+ * that product's leaf category. Reports coverage (share of queries given an intent) and precision (share of
+ * those right, and right at department level), with baselines from BM25's results: the category of its top
+ * hit, the most frequent category of its top 10, and that vote restricted to its most unanimous queries at
+ * the centroid rule's coverage.
  */
 const { values } = parseArgs({
   options: { queries: { type: "string", default: "2000" }, seed: { type: "string", default: "23" } },
@@ -69,21 +70,26 @@ const vectors = await encoder.embedAll(
   queries.map((q) => engine.understanding.understand(q.text).text),
   "query",
 );
-let given = 0;
-let right = 0;
-let rightDepartment = 0;
+/** Coverage and precision counters of one rule. */
+class Tally {
+  given = 0;
+  right = 0;
+  rightDepartment = 0;
+  add(predicted: string | undefined, truth: string): void {
+    if (predicted === undefined) return;
+    this.given += 1;
+    if (predicted === truth) this.right += 1;
+    if (departmentOf.get(predicted) === departmentOf.get(truth)) this.rightDepartment += 1;
+  }
+}
+const served = new Tally();
+const centroid = new Tally();
 let topHitRight = 0;
 let topTenRight = 0;
 /** For the top-10 vote: how many of the 10 agreed, and whether the vote was right. */
 const votes: { agree: number; right: boolean }[] = [];
 for (const [i, q] of queries.entries()) {
   const understanding = engine.understanding.understand(q.text);
-  const intent = engine.retriever.intent(understanding, vectors[i] as Float32Array);
-  if (intent !== null) {
-    given += 1;
-    if (intent.category.id === q.categoryId) right += 1;
-    if (departmentOf.get(intent.category.id) === departmentOf.get(q.categoryId)) rightDepartment += 1;
-  }
   const lexical = await engine.backend.lexical({
     text: understanding.text,
     expansions: understanding.expansions,
@@ -93,6 +99,10 @@ for (const [i, q] of queries.entries()) {
     minimumShouldMatch: true,
     facets: false,
   });
+  const vector = vectors[i] as Float32Array;
+  const hitIds = lexical.hits.map((h) => h.id);
+  served.add(engine.retriever.intent(understanding, vector, hitIds)?.category.id, q.categoryId);
+  centroid.add(engine.retriever.intent(understanding, vector)?.category.id, q.categoryId);
   const hitCategories = lexical.hits.map((h) => engine.corpus.doc(h.id)?.categoryId);
   if (hitCategories[0] === q.categoryId) topHitRight += 1;
   const counts = new Map<string, number>();
@@ -103,15 +113,23 @@ for (const [i, q] of queries.entries()) {
 }
 const pct = (n: number, d: number) => `${((100 * n) / Math.max(1, d)).toFixed(1)} %`;
 // The vote at the embedding's coverage: its most confident queries (most of the 10 agreeing), as many as the embedding answered.
-const confident = [...votes].sort((a, b) => b.agree - a.agree).slice(0, given);
+const confident = [...votes].sort((a, b) => b.agree - a.agree).slice(0, centroid.given);
 const confidentRight = confident.filter((v) => v.right).length;
 process.stdout.write(
   [
     `${queries.length} synthetic queries without a category name, ${categories.length} categories (seed ${values.seed})`,
-    `embedding intent: coverage ${pct(given, queries.length)}, precision ${pct(right, given)} (department ${pct(rightDepartment, given)})`,
+    ...(
+      [
+        ["served rule (unanimous top 10, else centroid)", served],
+        ["centroid alone", centroid],
+      ] as const
+    ).map(
+      ([name, t]) =>
+        `${name}: coverage ${pct(t.given, queries.length)}, precision ${pct(t.right, t.given)} (department ${pct(t.rightDepartment, t.given)})`,
+    ),
     `baseline, category of BM25's top hit (always answers): precision ${pct(topHitRight, queries.length)}`,
     `baseline, most frequent category in BM25's top 10 (always answers): precision ${pct(topTenRight, queries.length)}`,
-    `baseline, the same vote at the embedding's coverage (its ${given} most unanimous queries): precision ${pct(confidentRight, given)}`,
+    `baseline, the same vote at the centroid's coverage (its ${centroid.given} most unanimous queries): precision ${pct(confidentRight, centroid.given)}`,
   ].join("\n") + "\n",
 );
 await engine.backend.close();

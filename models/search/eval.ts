@@ -144,7 +144,7 @@ async function runDataset(ds: RelevanceDataset): Promise<QueryRun[]> {
       hybrid: result.ranked.map((c) => c.doc.id),
     };
     const candidates = new Map(result.ranked.map((c) => [c.doc.id, c]));
-    const intent = result.intent?.category.id ?? null;
+    const intent = result.rankingIntent?.category.id ?? null;
     if ((i + 1) % 250 === 0) say(`${basename(ds.dir)}: ${i + 1}/${queries.length} queries`);
     runs.push({
       id: q.id,

@@ -122,7 +122,7 @@ for (const [i, q] of queries.entries()) {
     const g = grade(d);
     if (g > 0) judged.set(d.id, g);
   }
-  const context = { text: understanding.text, intentCategoryId: result.intent?.category.id ?? null };
+  const context = { text: understanding.text, intentCategoryId: result.rankingIntent?.category.id ?? null };
   groups.push({
     rows: featureRows(result.ranked, context),
     gains: result.ranked.map((c) => judged.get(c.doc.id) ?? 0),

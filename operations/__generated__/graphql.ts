@@ -195,7 +195,9 @@ export type SearchIntentSource =
   /** The query's embedding is clearly nearest to the category's centroid. */
   | 'EMBEDDING'
   /** The query names the category (or its plural/singular). */
-  | 'NAME';
+  | 'NAME'
+  /** All of the top 10 lexical matches are in the category. */
+  | 'RESULTS';
 
 /** Order of search hits. */
 export type SearchSort =

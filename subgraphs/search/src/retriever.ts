@@ -104,10 +104,13 @@ export async function indexCorpus(
 
 export interface DetectedIntent {
   readonly category: IntentCategory;
-  /** 1 for a category named in the query; the centroid similarity otherwise. */
+  /** 1 for a category named in the query or unanimous results; the centroid similarity otherwise. */
   readonly confidence: number;
-  readonly source: "name" | "embedding";
+  readonly source: "name" | "results" | "embedding";
 }
+
+/** Lexical hits that must all share a category for the results to decide the intent. */
+export const INTENT_VOTE_HITS = 10;
 
 export interface RetrieveArgs {
   readonly understanding: Understanding;
@@ -134,6 +137,8 @@ export interface Retrieved {
   readonly semanticKeptIds: readonly string[];
   readonly facets: FacetCounts;
   readonly intent: DetectedIntent | null;
+  /** The intent from the query alone (name or embedding), the re-ranker's feature. */
+  readonly rankingIntent: DetectedIntent | null;
 }
 
 /**
@@ -161,10 +166,20 @@ export class HybridRetriever {
     this.intentMargin = options.intentMargin ?? 0.03;
   }
 
-  /** Category intent: a category named in the query, else the nearest category centroid when clearly nearest. */
-  intent(understanding: Understanding, queryVector: Float32Array | null): DetectedIntent | null {
+  /**
+   * Category intent: a category named in the query; else the category of the top lexical hits when all
+   * INTENT_VOTE_HITS of them share it; else the nearest category centroid when clearly nearest. The vote
+   * roughly doubles coverage at the centroid rule's precision (models/search/CARD.md, eval-intent.ts).
+   */
+  intent(
+    understanding: Understanding,
+    queryVector: Float32Array | null,
+    topHitIds: readonly string[] = [],
+  ): DetectedIntent | null {
     if (understanding.lexicalIntent !== null)
       return { category: understanding.lexicalIntent, confidence: 1, source: "name" };
+    const voted = understanding.text === "" ? null : this.#unanimousCategory(topHitIds);
+    if (voted !== null) return { category: voted, confidence: 1, source: "results" };
     if (queryVector === null || this.corpus.centroids.length < 2) return null;
     const scored = this.corpus.centroids
       .map((c) => ({ category: c.category, similarity: dot(queryVector, c.vector) }))
@@ -176,6 +191,16 @@ export class HybridRetriever {
     )
       return null;
     return { category: first.category, confidence: first.similarity, source: "embedding" };
+  }
+
+  #unanimousCategory(topHitIds: readonly string[]): IntentCategory | null {
+    if (topHitIds.length < INTENT_VOTE_HITS) return null;
+    const categories = new Set(
+      topHitIds.slice(0, INTENT_VOTE_HITS).map((id) => this.corpus.doc(id)?.categoryId),
+    );
+    const [only] = categories;
+    if (categories.size !== 1 || only === undefined || only === "") return null;
+    return this.corpus.centroids.find((c) => c.category.id === only)?.category ?? null;
   }
 
   async retrieve(args: RetrieveArgs): Promise<Retrieved> {
@@ -201,7 +226,14 @@ export class HybridRetriever {
     const semanticHits = (semantic ?? []).filter(
       (h) => h.similarity >= this.semanticMinSimilarity || mode === "semantic",
     );
-    const intent = this.intent(understanding, queryVector);
+    const intent = this.intent(
+      understanding,
+      queryVector,
+      lexicalHits.map((h) => h.id),
+    );
+    // The re-ranker's intent feature comes from the query alone (name or embedding): an intent voted by the
+    // results would only tell it which candidates share the top hits' category, echoing BM25's order.
+    const rankingIntent = intent?.source === "results" ? this.intent(understanding, queryVector) : intent;
 
     const lexicalRank = new Map(lexicalHits.map((h, i) => [h.id, i]));
     const semanticRank = new Map(semanticHits.map((h, i) => [h.id, i]));
@@ -247,7 +279,7 @@ export class HybridRetriever {
     if (mode === "hybrid-rerank" && this.reranker !== null && understanding.text !== "") {
       ranked = rerank(this.reranker, ranked, this.depth, {
         text: understanding.text,
-        intentCategoryId: intent?.category.id ?? null,
+        intentCategoryId: rankingIntent?.category.id ?? null,
       });
     }
 
@@ -276,6 +308,7 @@ export class HybridRetriever {
       semanticKeptIds: semanticHits.map((h) => h.id),
       facets,
       intent,
+      rankingIntent,
     };
   }
 }

@@ -117,6 +117,16 @@ export function searchContract(label: string, start: () => Promise<SearchParts>)
       });
     });
 
+    it("takes the intent from the results when the top 10 all share a category the query does not name", async () => {
+      const { s } = await search("yoga", { first: 10 });
+      expect(share(ids(s), "c-yoga-mats")).toBe(1);
+      expect(s.understanding.categoryIntent).toMatchObject({
+        categoryId: "c-yoga-mats",
+        source: "RESULTS",
+        confidence: 1,
+      });
+    });
+
     it("corrects spelling from the catalogue's vocabulary and still finds the category", async () => {
       const { s } = await search("wireles earbudz", { first: 10 });
       expect(s.understanding.correctedQuery).toBe("wireless earbuds");

@@ -14,6 +14,8 @@ export const MAX_RESULT_WINDOW = 1_000;
 /** How strongly a signed-in shopper's affinity (0..1) lifts a hit, in re-ranker score units. */
 export const AFFINITY_WEIGHT = 0.75;
 
+const INTENT_SOURCES = { name: "NAME", results: "RESULTS", embedding: "EMBEDDING" } as const;
+
 export interface FilterArg {
   readonly field: string;
   readonly values?: readonly string[] | null | undefined;
@@ -58,7 +60,7 @@ export interface SearchPage {
       categoryId: string;
       name: string;
       confidence: number;
-      source: "NAME" | "EMBEDDING";
+      source: "NAME" | "RESULTS" | "EMBEDDING";
     } | null;
     expandedSynonyms: string[];
     extractedFilters: { field: string; values: string[]; min: number | null; max: number | null }[];
@@ -219,7 +221,7 @@ export class SearchService {
                 categoryId: retrieved.intent.category.id,
                 name: retrieved.intent.category.name,
                 confidence: retrieved.intent.confidence,
-                source: retrieved.intent.source === "name" ? "NAME" : "EMBEDDING",
+                source: INTENT_SOURCES[retrieved.intent.source],
               },
         expandedSynonyms: [...understood.expandedSynonyms],
         extractedFilters: extractedList(understood),

@@ -30,6 +30,7 @@ registerEnumType(SearchSort, {
 
 export enum IntentSource {
   NAME = "NAME",
+  RESULTS = "RESULTS",
   EMBEDDING = "EMBEDDING",
 }
 registerEnumType(IntentSource, {
@@ -37,6 +38,7 @@ registerEnumType(IntentSource, {
   description: "How the category intent was detected.",
   valuesConfig: {
     NAME: { description: "The query names the category (or its plural/singular)." },
+    RESULTS: { description: "All of the top 10 lexical matches are in the category." },
     EMBEDDING: { description: "The query's embedding is clearly nearest to the category's centroid." },
   },
 });
@@ -194,7 +196,9 @@ export class SearchCategoryIntentType {
   @Field(() => String, { description: "Category name." })
   name!: string;
 
-  @Field(() => Float, { description: "1 for a named category, else the centroid cosine similarity." })
+  @Field(() => Float, {
+    description: "1 for a named category or unanimous results, else the centroid cosine similarity.",
+  })
   confidence!: number;
 
   @Field(() => IntentSource, { description: "How it was detected." })
