@@ -169,7 +169,7 @@ export class HybridRetriever {
   /**
    * Category intent: a category named in the query; else the category of the top lexical hits when all
    * INTENT_VOTE_HITS of them share it; else the nearest category centroid when clearly nearest. The vote
-   * roughly doubles coverage at the centroid rule's precision (models/search/CARD.md, eval-intent.ts).
+   * raises coverage from about a third to over half at the centroid rule's precision (models/search/CARD.md, eval-intent.ts).
    */
   intent(
     understanding: Understanding,
