@@ -152,6 +152,7 @@ export class TrackingService {
   }
 
   async #record(ctx: RequestContext, events: readonly EventInput[]): Promise<EventResult[]> {
+    void this.#shipments; // load (and replay) first, so hubs a replay rebuilt are written with this call's
     const changedHubs = new Set<string>(this.#takeRestoredHubs());
     const results = events.map((event) => this.#apply(event, changedHubs));
     const applied = events.filter((_, i) => results[i]?.outcome === EventOutcome.APPLIED);
