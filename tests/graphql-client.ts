@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { print, type DocumentNode } from "graphql";
+import { DEV_INTERNAL_SECRET, signIdentity } from "@aisle/kit";
 
 export interface GraphQLResult<T = Record<string, unknown>> {
   readonly status: number;
@@ -31,4 +33,13 @@ export async function postGraphQL<T = Record<string, unknown>>(
 
 export function codes(result: GraphQLResult<unknown>): unknown[] {
   return (result.body.errors ?? []).map((e) => e.extensions?.["code"]);
+}
+
+/** Headers of a call the gateway signed for `userId` with `scopes` (dev secret): for calling a subgraph directly. */
+export function signedAs(userId: string, scopes: readonly string[]): Record<string, string> {
+  const requestId = randomUUID();
+  return {
+    "x-request-id": requestId,
+    "x-aisle-identity": signIdentity({ userId, scopes: [...scopes] }, requestId, DEV_INTERNAL_SECRET),
+  };
 }

@@ -1,14 +1,7 @@
 import { parseArgs } from "node:util";
-import {
-  buildSearchEngine,
-  DEFAULT_SYNONYMS_FILE,
-  documentsFromWorld,
-  EmbeddedBackend,
-  NO_FILTERS,
-  Synonyms,
-  TextEncoder,
-} from "@aisle/search";
-import { createRng, demoWorld, hashString } from "@aisle/world";
+import { NO_FILTERS } from "@aisle/search";
+import { createRng, hashString } from "@aisle/world";
+import { demoSearchEngine, plainWords } from "./demo-engine.ts";
 
 /**
  * How well the search subgraph detects category intent on synthetic shopper queries that do not name their
@@ -28,25 +21,9 @@ const { values } = parseArgs({
   options: { queries: { type: "string", default: "2000" }, seed: { type: "string", default: "23" } },
 });
 const rng = createRng(hashString(`search-intent-queries:${values.seed}`));
-const world = demoWorld();
-const docs = documentsFromWorld(world);
-const categories = world.categories.map((c) => ({ id: c.id, name: c.name }));
+const { world, docs, encoder, engine } = await demoSearchEngine();
 const departmentOf = new Map(world.categories.map((c) => [c.id, c.path[0] ?? c.id]));
-const encoder = await TextEncoder.load();
-const engine = await buildSearchEngine({
-  backend: new EmbeddedBackend(),
-  encoder,
-  docs,
-  categories,
-  synonyms: Synonyms.load(DEFAULT_SYNONYMS_FILE),
-  reranker: null,
-});
-
-const norm = (s: string) =>
-  s
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, " ")
-    .trim();
+const norm = plainWords;
 const categoryWords = new Set(world.categories.flatMap((c) => norm(c.name).split(" ")));
 const queries: { text: string; categoryId: string }[] = [];
 while (queries.length < Number(values.queries)) {
@@ -117,7 +94,7 @@ const confident = [...votes].sort((a, b) => b.agree - a.agree).slice(0, centroid
 const confidentRight = confident.filter((v) => v.right).length;
 process.stdout.write(
   [
-    `${queries.length} synthetic queries without a category name, ${categories.length} categories (seed ${values.seed})`,
+    `${queries.length} synthetic queries without a category name, ${world.categories.length} categories (seed ${values.seed})`,
     ...(
       [
         ["served rule (unanimous top 10, else centroid)", served],

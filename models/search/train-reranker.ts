@@ -2,21 +2,16 @@ import { writeFile } from "node:fs/promises";
 
 import { parseArgs } from "node:util";
 import {
-  buildSearchEngine,
   DEFAULT_RERANKER_FILE,
-  DEFAULT_SYNONYMS_FILE,
-  documentsFromWorld,
-  EmbeddedBackend,
   featureRows,
   LinearReranker,
   rerank,
-  Synonyms,
-  TextEncoder,
   trainPairwise,
   type SearchDocument,
   type TrainingGroup,
 } from "@aisle/search";
-import { createRng, demoWorld, hashString } from "@aisle/world";
+import { createRng, hashString } from "@aisle/world";
+import { demoSearchEngine, plainWords } from "./demo-engine.ts";
 import { mean, ndcgAt } from "./metrics.ts";
 
 /**
@@ -39,23 +34,8 @@ const { values } = parseArgs({
   },
 });
 const rng = createRng(hashString(`search-reranker-queries:${values.seed}`));
-const world = demoWorld();
-const docs = documentsFromWorld(world);
-const encoder = await TextEncoder.load();
-const engine = await buildSearchEngine({
-  backend: new EmbeddedBackend(),
-  encoder,
-  docs,
-  categories: world.categories.map((c) => ({ id: c.id, name: c.name })),
-  synonyms: Synonyms.load(DEFAULT_SYNONYMS_FILE),
-  reranker: null,
-});
-
-const norm = (s: string) =>
-  s
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, " ")
-    .trim();
+const { docs, encoder, engine } = await demoSearchEngine();
+const norm = plainWords;
 const fullText = (d: SearchDocument) =>
   new Set(
     norm(`${d.title} ${d.categoryName} ${d.brandName} ${d.attributes.map((a) => a.value).join(" ")}`).split(

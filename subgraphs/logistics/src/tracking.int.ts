@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEV_INTERNAL_SECRET, signIdentity, startSubgraph, type RunningServer } from "@aisle/kit";
+import { startSubgraph, type RunningServer } from "@aisle/kit";
 import { demoLogistics, demoWorld } from "@aisle/world";
-import { postGraphQL } from "../../../tests/graphql-client.ts";
+import { postGraphQL, signedAs } from "../../../tests/graphql-client.ts";
 import { testLog } from "../../../tests/quiet-log.ts";
 import { logisticsSubgraph, seedActiveShipments } from "./index.ts";
 
@@ -42,17 +42,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-function asOps(): Record<string, string> {
-  const requestId = randomUUID();
-  return {
-    "x-request-id": requestId,
-    "x-aisle-identity": signIdentity(
-      { userId: "svc-ops", scopes: ["service:ops"] },
-      requestId,
-      DEV_INTERNAL_SECRET,
-    ),
-  };
-}
+const asOps = (): Record<string, string> => signedAs("svc-ops", ["service:ops"]);
 
 const OPTIONS = `query($items: [CartItemInput!]!, $d: DestinationInput!) {
   deliveryOptions(items: $items, destination: $d) { degraded options { carrier { id } service p50Days } }

@@ -1,10 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEV_INTERNAL_SECRET, signIdentity, startSubgraph, type RunningServer } from "@aisle/kit";
-import { postGraphQL } from "../../../tests/graphql-client.ts";
+import { startSubgraph, type RunningServer } from "@aisle/kit";
+import { postGraphQL, signedAs } from "../../../tests/graphql-client.ts";
 import { testLog } from "../../../tests/quiet-log.ts";
 import { logisticsSubgraph } from "./index.ts";
 import { JOURNAL_FILE } from "./tracking.journal.ts";
@@ -30,17 +29,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function asOps(): Record<string, string> {
-  const requestId = randomUUID();
-  return {
-    "x-request-id": requestId,
-    "x-aisle-identity": signIdentity(
-      { userId: "svc-ops", scopes: ["service:ops"] },
-      requestId,
-      DEV_INTERNAL_SECRET,
-    ),
-  };
-}
+const asOps = (): Record<string, string> => signedAs("svc-ops", ["service:ops"]);
 
 const RECORD = `mutation($events: [ShipmentEventInput!]!) {
   recordShipmentEvent(events: $events) { applied duplicates rejected results { eventId outcome reason } }
