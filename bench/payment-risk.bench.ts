@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { createLogger, Headers, signIdentity, startSubgraph, type SubgraphDefinition } from "@aisle/kit";
 import { createServer } from "node:net";
 import { createPaymentRisk, riskRedisClient, type PaymentRiskInstance } from "@aisle/payment-risk";
 import { demoWorld } from "@aisle/world";
 import { median } from "./lib/load.ts";
+import { deleteRedisKeys } from "../tests/redis-cleanup.ts";
 
 /**
  * `npm run bench -- --suite payment-risk [--duration 10 --connections 10 --rounds 3]`: assessments per second
@@ -132,14 +132,7 @@ async function closedPort(): Promise<number> {
 }
 
 async function cleanRedis(): Promise<void> {
-  const redis = new Redis("redis://127.0.0.1:6379");
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${PREFIX}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-  redis.disconnect();
+  await deleteRedisKeys(`${PREFIX}*`);
 }
 
 export async function runPaymentRiskBench(options: {

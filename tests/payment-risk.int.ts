@@ -29,6 +29,7 @@ import {
 import { closedPort, tcpProxy, type TcpProxy } from "@aisle/kit/testing";
 import { postGraphQL, codes } from "./graphql-client.ts";
 import { testLog } from "./quiet-log.ts";
+import { deleteRedisKeys } from "./redis-cleanup.ts";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 const PREFIX = `test:payment-risk:${randomUUID().slice(0, 8)}:`;
@@ -320,15 +321,8 @@ async function expectExactConcurrency(started: Started): Promise<void> {
 }
 
 async function cleanRedis(): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${PREFIX}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-  // Velocity keys carry a hash tag after the prefix: same prefix, so the scan above covers them.
-  redis.disconnect();
+  // Velocity keys carry a hash tag after the prefix: same prefix, so this covers them.
+  await deleteRedisKeys(`${PREFIX}*`);
 }
 
 describe("velocity window maths on real Redis (Lua) match the memory store", () => {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { Redis } from "ioredis";
 import { startSubgraph, type RunningServer } from "@aisle/kit";
 import { blackHole, tcpProxy, type FaultyEndpoint, type TcpProxy } from "@aisle/kit/testing";
 import { CatalogService } from "@aisle/catalog";
@@ -9,6 +8,7 @@ import { startLocalSupergraph, type LocalSupergraph } from "../scripts/local-sup
 import { PricedListingDocument } from "../operations/__generated__/graphql.ts";
 import { codes, postGraphQL } from "./graphql-client.ts";
 import { testLog } from "./quiet-log.ts";
+import { deleteRedisKeys } from "./redis-cleanup.ts";
 
 // The example operation itself (operations/pricing.graphql), as the bench sends it.
 const PRICED_LISTING = PricedListingDocument;
@@ -161,15 +161,7 @@ interface EntityPrice {
 }
 
 async function cleanRedis(): Promise<void> {
-  const redis = new Redis("redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${NAMESPACE}:*`, "COUNT", 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
-  redis.disconnect();
+  await deleteRedisKeys(`${NAMESPACE}:*`);
 }
 
 const redisEnv = (port: number, namespace: string) => ({

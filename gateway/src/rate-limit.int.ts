@@ -10,6 +10,7 @@ import { codes, postGraphQL } from "../../tests/graphql-client.ts";
 import { signToken } from "./dev-token.ts";
 import { startGateway } from "./gateway.ts";
 import { RedisRateLimitStore, type RateLimitStore } from "./rate-limit.ts";
+import { deleteRedisKeys } from "../../tests/redis-cleanup.ts";
 
 const log = createLogger("rate-limit-test", "silent");
 const REDIS_URL = "redis://127.0.0.1:6379";
@@ -18,12 +19,7 @@ const PREFIX = `aisle-test:rl:${randomUUID()}:`;
 const admin = new Redis(REDIS_URL, { lazyConnect: true });
 
 async function cleanUp(): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await admin.scan(cursor, "MATCH", `${PREFIX}*`, "COUNT", 500);
-    if (keys.length > 0) await admin.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
+  await deleteRedisKeys(`${PREFIX}*`);
 }
 
 beforeAll(async () => {

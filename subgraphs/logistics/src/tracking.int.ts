@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSubgraph, type RunningServer } from "@aisle/kit";
 import { demoLogistics, demoWorld } from "@aisle/world";
 import { postGraphQL, signedAs } from "../../../tests/graphql-client.ts";
 import { testLog } from "../../../tests/quiet-log.ts";
 import { logisticsSubgraph, seedActiveShipments } from "./index.ts";
+import { deleteRedisKeys } from "../../../tests/redis-cleanup.ts";
 
 /**
  * Two logistics instances sharing Redis features: scans recorded on one move the estimates the other serves.
@@ -32,14 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await writer?.close();
   await reader?.close();
-  const redis = new Redis("redis://127.0.0.1:6379");
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${NAMESPACE}:*`, "COUNT", 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
-  redis.disconnect();
+  await deleteRedisKeys(`${NAMESPACE}:*`);
 });
 
 const asOps = (): Record<string, string> => signedAs("svc-ops", ["service:ops"]);

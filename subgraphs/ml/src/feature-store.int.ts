@@ -5,6 +5,7 @@ import { blackHole, closedPort, tcpProxy } from "@aisle/kit/testing";
 import { RedisFeatureBackend } from "./feature-backends.ts";
 import { demand, featureStoreContract, ManualClock } from "./feature-store.contract.ts";
 import { FeatureStore } from "./feature-store.ts";
+import { deleteRedisKeys } from "../../../tests/redis-cleanup.ts";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 const PREFIX = `test:ml:${randomUUID()}`;
@@ -30,10 +31,7 @@ if (!up) process.stderr.write("Redis is not running on 127.0.0.1:6379: feature s
 
 /** Deletes every key this file wrote. */
 async function cleanUp(): Promise<void> {
-  const client = new Redis(REDIS_URL);
-  const keys = await client.keys(`${PREFIX}*`);
-  if (keys.length > 0) await client.del(...keys);
-  client.disconnect();
+  await deleteRedisKeys(`${PREFIX}*`);
 }
 
 afterAll(async () => {
