@@ -18,6 +18,7 @@ import {
   type RetrievalMode,
   type SearchEngine,
   type TrainingGroup,
+  NO_FILTERS,
 } from "@aisle/search";
 import { createRng, hashString } from "@aisle/world";
 import { readRelevanceDataset, type RelevanceDataset } from "./dataset.ts";
@@ -126,13 +127,7 @@ async function runDataset(ds: RelevanceDataset): Promise<QueryRun[]> {
     const base = {
       understanding: u,
       queryVector,
-      filters: {
-        categoryIds: [],
-        brandIds: [],
-        priceMinMinor: null,
-        priceMaxMinor: null,
-        attributes: new Map(),
-      },
+      filters: NO_FILTERS,
       size: depth,
       facets: false,
     };

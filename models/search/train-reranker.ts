@@ -9,6 +9,7 @@ import {
   trainPairwise,
   type SearchDocument,
   type TrainingGroup,
+  NO_FILTERS,
 } from "@aisle/search";
 import { createRng, hashString } from "@aisle/world";
 import { demoSearchEngine, plainWords } from "./demo-engine.ts";
@@ -83,13 +84,7 @@ for (const [i, q] of queries.entries()) {
   const result = await engine.retriever.retrieve({
     understanding,
     queryVector: vectors[i] as Float32Array,
-    filters: {
-      categoryIds: [],
-      brandIds: [],
-      priceMinMinor: null,
-      priceMaxMinor: null,
-      attributes: new Map(),
-    },
+    filters: NO_FILTERS,
     mode: "hybrid",
     size: 100,
     facets: false,
