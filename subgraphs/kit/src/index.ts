@@ -16,3 +16,4 @@ export * from "./subgraph.ts";
 export * from "./money.ts";
 export * from "./ndjson-journal.ts";
 export * from "./container.ts";
+export * from "./redis.ts";
