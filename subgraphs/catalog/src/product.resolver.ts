@@ -42,9 +42,9 @@ export class ProductResolver {
     categoryId: string,
     @Arg("first", () => Int, { defaultValue: 20, description: "Page size, 0 to 100." }) first: number,
     @Arg("after", () => String, { nullable: true, description: "`endCursor` of the previous page." })
-    after: string | null,
+    after: string | null | undefined,
   ): Connection<Product> {
-    return this.service.productsByCategory(categoryId, { first, after });
+    return this.service.productsByCategory(categoryId, { first, after: after ?? null });
   }
 
   @FieldResolver(() => Money, { description: "The manufacturer's list price, before any offer." })

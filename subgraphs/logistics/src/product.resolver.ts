@@ -27,9 +27,10 @@ export class ProductLogisticsResolver {
       nullable: true,
       description: "Where it would go; without it, shipsFrom is the warehouse with most stock.",
     })
-    destination: DestinationInput | null,
+    destination // Left out, the argument is undefined (type-graphql passes no value), not null.
+    : DestinationInput | null | undefined,
   ): Availability | null {
-    const where = destination === null ? null : locate(parseDestination(destination));
+    const where = destination == null ? null : locate(parseDestination(destination));
     return this.stock.availability(product.id, where);
   }
 

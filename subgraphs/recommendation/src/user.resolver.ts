@@ -29,7 +29,7 @@ export class UserRecommendationsResolver {
       nullable: true,
       description: "Where they will be shown.",
     })
-    context: RecommendationContextInput | null,
+    context: RecommendationContextInput | null | undefined,
   ): Promise<RecommendationType[]> {
     const items = await this.service.forUser(ctx, user.id, first, {
       surface: context?.surface ?? null,

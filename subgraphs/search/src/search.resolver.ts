@@ -33,12 +33,12 @@ export class SearchResolver {
       nullable: true,
       description: "`endCursor` of the previous page of the same search.",
     })
-    after: string | null,
+    after: string | null | undefined,
     @Arg("context", () => SearchContextInput, {
       nullable: true,
       description: "Search context (personalisation switch, surface).",
     })
-    context: SearchContextInput | null,
+    context: SearchContextInput | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<SearchPage> {
     return this.service.search(ctx, {
@@ -46,7 +46,7 @@ export class SearchResolver {
       filters,
       sort,
       first,
-      after,
+      after: after ?? null,
       personalize: context?.personalize ?? true,
       surface: context?.surface ?? null,
     });
