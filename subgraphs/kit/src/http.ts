@@ -8,31 +8,70 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   readonly apollo: ApolloServer<TContext>;
   readonly path: string;
   readonly maxBodyBytes: number;
+  /**
+   * An oversized body is read and discarded up to this many bytes so the client gets its 413; past it the
+   * connection is closed at once. Default: the larger of 4 × maxBodyBytes and 16 MiB.
+   */
+  readonly maxDiscardBytes?: number;
   readonly health: Health;
   readonly log: Logger;
   readonly context: (req: IncomingMessage) => Promise<TContext>;
 }
 
-class BodyTooLarge extends Error {}
+/** How much of an oversized body is read and thrown away so the client receives its 413 (see readBody). */
+const DEFAULT_DISCARD_FLOOR = 16 * 1024 * 1024;
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+type BodyRead =
+  | { readonly kind: "ok"; readonly text: string }
+  /** `drained`: the whole body was read, so the client is done writing and will read the 413. */
+  | { readonly kind: "too-large"; readonly drained: boolean };
+
+/**
+ * Reads a request body of at most `limit` bytes. A larger one is read to its end and discarded, up to
+ * `discardLimit` bytes: answering and closing while the client is still writing makes Node's fetch (undici)
+ * fail with EPIPE instead of showing the 413. Past `discardLimit` (declared or sent) reading stops at once.
+ */
+function readBody(req: IncomingMessage, limit: number, discardLimit: number): Promise<BodyRead> {
   const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) return Promise.reject(new BodyTooLarge());
+  if (declared > discardLimit) return Promise.resolve({ kind: "too-large", drained: false });
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    let tooLarge = declared > limit;
+    const stop = (): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    function onData(chunk: Buffer): void {
       size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners("data");
-        req.resume();
-        reject(new BodyTooLarge());
+      if (size > discardLimit) {
+        stop();
+        req.pause();
+        resolve({ kind: "too-large", drained: false });
         return;
       }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
+      if (size > limit && !tooLarge) {
+        tooLarge = true;
+        chunks.length = 0;
+      }
+      if (!tooLarge) chunks.push(chunk);
+    }
+    function onEnd(): void {
+      stop();
+      resolve(
+        tooLarge
+          ? { kind: "too-large", drained: true }
+          : { kind: "ok", text: Buffer.concat(chunks).toString("utf8") },
+      );
+    }
+    function onError(error: Error): void {
+      stop();
+      reject(error);
+    }
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
   });
 }
 
@@ -66,6 +105,7 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
   options: GraphQLHttpOptions<TContext>,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { apollo, path, maxBodyBytes, health, log } = options;
+  const maxDiscardBytes = options.maxDiscardBytes ?? Math.max(4 * maxBodyBytes, DEFAULT_DISCARD_FLOOR);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -85,17 +125,14 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
 
     let body: unknown = undefined;
     if (req.method === "POST") {
-      let text: string;
-      try {
-        text = await readBody(req, maxBodyBytes);
-      } catch (error) {
-        if (error instanceof BodyTooLarge) {
-          res.setHeader("connection", "close");
-          sendError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, `Request body exceeds ${maxBodyBytes} bytes`);
-          return;
-        }
-        throw error;
+      const read = await readBody(req, maxBodyBytes, maxDiscardBytes);
+      if (read.kind === "too-large") {
+        res.setHeader("connection", "close");
+        if (!read.drained) res.once("finish", () => req.socket.destroy());
+        sendError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, `Request body exceeds ${maxBodyBytes} bytes`);
+        return;
       }
+      const text = read.text;
       if (isJsonContentType(req.headers["content-type"])) {
         try {
           body = JSON.parse(text);
