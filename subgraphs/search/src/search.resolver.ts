@@ -21,7 +21,8 @@ export class SearchResolver {
   search(
     @Arg("query", () => String, {
       defaultValue: "",
-      description: "What the shopper typed (at most 256 characters); may be empty when filters are given.",
+      description:
+        "What the shopper typed (at most 256 characters). Empty (the default) browses: every product passing the filters, most popular first unless `sort` says otherwise, with facets.",
     })
     query: string,
     @Arg("filters", () => [SearchFilterInput], { defaultValue: [], description: "Filters, ANDed together." })

@@ -7,7 +7,7 @@ import type { QueryUnderstanding, Understanding } from "./query-understanding.ts
 import type { HybridRetriever, Retrieved } from "./retriever.ts";
 import { MAX_PREFIX_LENGTH, MAX_QUERY_LENGTH, SearchSort } from "./search.type.ts";
 import type { TextEncoder } from "./text-encoder.ts";
-import { normalizeText, words } from "./text.ts";
+import { words } from "./text.ts";
 
 /** Deepest position a client may page to (offset + first). */
 export const MAX_RESULT_WINDOW = 1_000;
@@ -153,10 +153,9 @@ export class SearchService {
       throw badUserInput(`\`query\` is longer than ${MAX_QUERY_LENGTH} characters`, "query");
     }
     const explicit = this.resolveFilters(args.filters);
+    // An empty query is a browse page: every product passing the filters (all of them without filters),
+    // most popular first for RELEVANCE, with facets. Both backends serve it (see SearchBackend.lexical).
     const query = args.query.trim();
-    if (normalizeText(query) === "" && args.filters.length === 0) {
-      throw badUserInput("Give a query or at least one filter", "query");
-    }
     const offset = args.after == null ? 0 : decodeCursor(this.#scope(args), args.after) + 1;
     if (offset + args.first > MAX_RESULT_WINDOW) {
       throw badUserInput(`Results are served up to position ${MAX_RESULT_WINDOW}; refine the query`, "after");
