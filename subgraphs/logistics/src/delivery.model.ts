@@ -1,8 +1,10 @@
 import { float32Rows, rowOf, type InferenceContract } from "@aisle/ml";
+import type { ModelSpec } from "@aisle/ml";
 import {
   DELIVERY_FEATURES,
+  deliveryEncoder,
   deliveryRowProblem,
-  encodeDeliveryRow,
+  type DeliveryEncoder,
   type DeliveryRow,
 } from "./delivery.features.ts";
 
@@ -15,16 +17,22 @@ export interface DeliveryDistribution {
 /** Name of the delivery model in models/manifest.json. */
 export const DELIVERY_MODEL = "logistics";
 
+/** One encoder per loaded model, for the feature list its model.json names (the demo list when it names none). */
+const encoders = new WeakMap<ModelSpec, DeliveryEncoder>();
+function encoderFor(spec: ModelSpec): DeliveryEncoder {
+  let encoder = encoders.get(spec);
+  if (encoder === undefined) {
+    encoder = deliveryEncoder(spec.inputs[0]?.features ?? DELIVERY_FEATURES);
+    encoders.set(spec, encoder);
+  }
+  return encoder;
+}
+
 export const deliveryContract: InferenceContract<DeliveryRow, DeliveryDistribution> = {
   validate: deliveryRowProblem,
   encode(rows, spec) {
-    const width = spec.inputs[0]?.features?.length ?? DELIVERY_FEATURES.length;
-    if (width !== DELIVERY_FEATURES.length) {
-      throw new Error(
-        `model ${spec.name} expects ${width} features; the subgraph encodes ${DELIVERY_FEATURES.length}`,
-      );
-    }
-    return { features: float32Rows(rows.map(encodeDeliveryRow), width) };
+    const names = spec.inputs[0]?.features ?? DELIVERY_FEATURES;
+    return { features: float32Rows(rows.map(encoderFor(spec)), names.length) };
   },
   decode(outputs, count) {
     const mu = outputs["mu"];

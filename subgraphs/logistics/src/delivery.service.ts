@@ -87,6 +87,11 @@ export function checkItems(items: readonly CartItem[], known: (id: string) => bo
   }
 }
 
+/** What one parcel costs with a carrier service, in minor units (unrounded). */
+function parcelCostMinor(cs: CarrierService, p: Parcel): number {
+  return cs.costBaseMinor + cs.costPerKgMinor * p.weightKg + (cs.costPer1000KmMinor * p.distanceKm) / 1000;
+}
+
 /**
  * Delivery options as distributions. Every request of a batch (the products of a listing, or one cart) goes
  * through ONE feature-store read per feature set and ONE model run: `estimateMany` is a DataLoader batch
@@ -243,6 +248,14 @@ export class DeliveryService {
                 backlogOf.get(parcel.warehouse.id) ?? warehouseBacklogFeatures.defaults.backlog,
               hubCongestion: congestionOf.get(hubId(cs.carrierId, w.where.region)) ?? 0,
               cutoffHourUtc: parcel.warehouse.cutoffHourUtc,
+              // What the shopper sees at checkout; only models trained on a real table use them (see CARD.md).
+              promisedDays:
+                (Date.parse(
+                  `${carrierPromiseDate(cs, orderedAt, parcel.distanceKm, parcel.warehouse.cutoffHourUtc)}T00:00:00Z`,
+                ) -
+                  orderedAt) /
+                DAY_MS,
+              shippingCost: parcelCostMinor(cs, parcel) / 100,
             });
           }
         }
@@ -280,14 +293,7 @@ export class DeliveryService {
     const promiseDays = this.promise.promiseDays(dists);
     const promisedDate = at(promiseDays);
     const promisedEnd = Date.parse(`${promisedDate}T00:00:00Z`) + DAY_MS;
-    const costMinor = parcels.reduce(
-      (sum, p) =>
-        sum +
-        cs.costBaseMinor +
-        cs.costPerKgMinor * p.weightKg +
-        (cs.costPer1000KmMinor * p.distanceKm) / 1000,
-      0,
-    );
+    const costMinor = parcels.reduce((sum, p) => sum + parcelCostMinor(cs, p), 0);
     const carrierPromise = parcels
       .map((p) => carrierPromiseDate(cs, orderedAt, p.distanceKm, p.warehouse.cutoffHourUtc))
       .sort()
