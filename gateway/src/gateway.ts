@@ -18,6 +18,7 @@ import { contextForCaller, stripSpoofableHeaders } from "./caller.ts";
 import { loadGatewayConfig, urlVariableFor, type GatewayConfig } from "./config.ts";
 import type { GatewayContext } from "./context.ts";
 import { operationLimits } from "./limits.ts";
+import { valueCompletionErrors } from "./value-completion.ts";
 import { MemoryRateLimitStore, RateLimiter, RedisRateLimitStore } from "./rate-limit.ts";
 import { createTokenVerifier } from "./token-verifier.ts";
 import { SubgraphClient } from "./subgraph-client.ts";
@@ -116,6 +117,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     logger: log,
     plugins: [
       ...limits.plugins,
+      valueCompletionErrors,
       echoRequestId,
       production
         ? ApolloServerPluginLandingPageDisabled()

@@ -418,7 +418,7 @@ export type ProductRecommendationsQueryVariables = Exact<{
 }>;
 
 
-export type ProductRecommendationsQuery = { product: { id: string, title: string, similar: Array<{ score: number, reason: string, product: { id: string, title: string, category: { id: string } } }>, boughtTogether: Array<{ score: number, reason: string, product: { id: string, title: string, category: { id: string } } }> } | null };
+export type ProductRecommendationsQuery = { product: { id: string, title: string, similar: Array<{ score: number, reason: string, product: { id: string, title: string, category: { id: string } } }> | null, boughtTogether: Array<{ score: number, reason: string, product: { id: string, title: string, category: { id: string } } }> | null } | null };
 
 export type MyBehaviourProfileQueryVariables = Exact<{ [key: string]: never; }>;
 

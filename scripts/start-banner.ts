@@ -1,0 +1,10 @@
+/** What `npm start` tells the person who ran it: production turns the Apollo Sandbox and introspection off. */
+export function startBanner(url: string, env: Readonly<Record<string, string | undefined>>): string {
+  if (env["NODE_ENV"] === "production") {
+    return (
+      `\n  Aisle is running at ${url} (NODE_ENV=production): send GraphQL requests there with POST; ` +
+      `the Apollo Sandbox and introspection are off.\n\n`
+    );
+  }
+  return `\n  Aisle is running: open ${url} in a browser (Apollo Sandbox).\n\n`;
+}
