@@ -80,6 +80,7 @@ function dieBeforeAck(inner: EventStream): EventStream {
     kind: inner.kind,
     append: (e) => inner.append(e),
     read: (c, n, b) => inner.read(c, n, b),
+    range: (a, n) => inner.range(a, n),
     pendingCount: () => inner.pendingCount(),
     close: async () => {},
     ack: async () => {

@@ -1,5 +1,4 @@
-import { Redis } from "ioredis";
-import { isServiceScope, type Identity, type Logger } from "@aisle/kit";
+import { isServiceScope, redisCall, redisClient, type Identity, type Logger, type Redis } from "@aisle/kit";
 
 /** A token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`; a request takes one. */
 export interface BucketRule {
@@ -112,48 +111,40 @@ const ALLOW_ON_FAILURE: RateDecision = Object.freeze({ allowed: true, remaining:
 
 /**
  * Buckets in Redis, shared by every gateway replica. Fails open: when Redis is down, slow or refusing, the
- * request is allowed within `timeoutMs` (no offline queue, one command timeout) and a warning is logged at
- * most every 10 s. Rate limiting protects capacity; it must never take the API down with it.
+ * request is allowed within `timeoutMs` (the kit's Redis policy: no offline queue, one command timeout, each
+ * call bounded by `redisCall`) and a warning is logged at most every 10 s. Rate limiting protects capacity;
+ * it must never take the API down with it.
  */
 export class RedisRateLimitStore implements RateLimitStore {
   readonly #redis: RedisWithTakeToken;
   #lastWarningMs = 0;
 
   constructor(private readonly options: RedisStoreOptions) {
-    const redis = new Redis(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.timeoutMs,
-      connectTimeout: Math.max(1_000, options.timeoutMs),
-      retryStrategy: (attempt) => Math.min(attempt * 250, 5_000),
+    const redis = redisClient({
+      url: options.url,
+      name: "rate-limit",
+      log: options.log,
+      commandTimeoutMs: options.timeoutMs,
+      connectTimeoutMs: Math.max(1_000, options.timeoutMs),
       keyPrefix: options.prefix,
     });
     redis.defineCommand("aisleTakeToken", { numberOfKeys: 1, lua: TAKE_TOKEN_LUA });
-    redis.on("error", (error: unknown) => this.#warn(error, "rate-limit Redis connection error"));
     this.#redis = redis as RedisWithTakeToken;
   }
 
   async take(key: string, rule: BucketRule): Promise<RateDecision> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${this.options.timeoutMs} ms`)),
-          this.options.timeoutMs,
-        );
-      });
-      const [allowed, remaining, waitMs] = await Promise.race([
+      const [allowed, remaining, waitMs] = await redisCall(
         this.#redis.aisleTakeToken(key, rule.capacity, rule.refillPerSecond / 1000),
-        deadline,
-      ]);
+        this.options.timeoutMs,
+        "rate limiter",
+      );
       return allowed === 1
         ? { allowed: true, remaining, retryAfterSeconds: 0 }
         : { allowed: false, remaining: 0, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     } catch (error) {
       this.#warn(error, "rate limiter unavailable; letting the request through");
       return ALLOW_ON_FAILURE;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -173,3 +173,20 @@ export function redisReady(client: Redis, ms: number): Promise<boolean> {
     client.on("ready", onReady);
   });
 }
+
+/**
+ * Runs `command` on `client` within `ms` in all: when the client is not connected yet (start-up, or
+ * reconnecting) it waits for the connection inside that same bound instead of queueing, then bounds the
+ * command with `redisCall`. Rejects with RedisUnavailableError when Redis is not back in time.
+ */
+export async function redisCommand<T>(
+  client: Redis,
+  ms: number,
+  what: string,
+  command: (client: Redis) => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  if (client.status !== "ready" && !(await redisReady(client, ms)))
+    throw new RedisUnavailableError(`${what}: Redis not connected within ${ms} ms`);
+  return redisCall(command(client), Math.max(1, ms - (performance.now() - started)), what);
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { env, parseEnv } from "@aisle/kit";
+import { env, parseEnv, type Logger } from "@aisle/kit";
 import type { BatchedModelOptions } from "./batched-model.ts";
 import { MemoryFeatureBackend, RedisFeatureBackend } from "./feature-backends.ts";
 import { FeatureStore } from "./feature-store.ts";
@@ -30,11 +30,15 @@ export function featureStoreConfigFromEnv(
   return parseEnv(featureStoreEnvShape, source);
 }
 
-/** Builds the feature store a config selects. */
-export function createFeatureStore(config: FeatureStoreConfig): FeatureStore {
+/** Builds the feature store a config selects (Redis through the kit's Redis policy; warnings go to `log`). */
+export function createFeatureStore(config: FeatureStoreConfig, log?: Logger): FeatureStore {
   const backend =
     config.FEATURE_STORE === "redis"
-      ? new RedisFeatureBackend({ url: config.REDIS_URL, commandTimeoutMs: config.FEATURE_STORE_TIMEOUT_MS })
+      ? new RedisFeatureBackend({
+          url: config.REDIS_URL,
+          commandTimeoutMs: config.FEATURE_STORE_TIMEOUT_MS,
+          ...(log === undefined ? {} : { log }),
+        })
       : new MemoryFeatureBackend();
   return new FeatureStore({
     backend,

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { createLogger, redisClient, redisReady, type Logger, type Redis } from "@aisle/kit";
 
 /** Where feature records live. Values are JSON strings; every call is one round trip whatever the key count. */
 export interface FeatureBackend {
@@ -9,6 +9,8 @@ export interface FeatureBackend {
   mset(entries: readonly (readonly [string, string])[], ttlSeconds?: number): Promise<void>;
   /** Deletes keys; resolves the number deleted. */
   del(keys: readonly string[]): Promise<number>;
+  /** Sets `key` only when it is absent, expiring after `ttlMs`; resolves whether it was set (SET NX PX). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** True when the backend answers. */
   ping(): Promise<boolean>;
   /** Waits until connected, at most `timeoutMs`; resolves whether it is. */
@@ -43,6 +45,12 @@ export class MemoryFeatureBackend implements FeatureBackend {
     return keys.reduce((n, key) => n + (this.#values.delete(key) ? 1 : 0), 0);
   }
 
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    if ((await this.mget([key]))[0] !== null) return false;
+    this.#values.set(key, { value, expiresAt: Date.now() + ttlMs });
+    return true;
+  }
+
   async ping(): Promise<boolean> {
     return true;
   }
@@ -63,29 +71,27 @@ export interface RedisFeatureBackendOptions {
   readonly commandTimeoutMs: number;
   /** ioredis `connectTimeout`. Default 1000 ms. */
   readonly connectTimeoutMs?: number;
+  /** Where connection warnings go (throttled by the kit's Redis policy). Default: a "feature-store" logger. */
+  readonly log?: Logger;
 }
 
 /**
- * Redis through ioredis, set up to fail fast rather than queue: no offline queue (a command while
- * disconnected rejects at once), no per-request retries, a command timeout, and reconnection in the
- * background with a capped back-off. Reads are one MGET; writes one MSET (or a pipeline of SET EX).
+ * Redis through the kit's one Redis policy (`redisClient`): fail fast rather than queue, a command timeout,
+ * reconnection in the background with a capped back-off, throttled warnings. Reads are one MGET; writes one
+ * MSET (or a pipeline of SET EX). The FeatureStore bounds every call with `withDeadline` on top.
  */
 export class RedisFeatureBackend implements FeatureBackend {
   readonly kind = "redis";
   readonly client: Redis;
 
   constructor(options: RedisFeatureBackendOptions) {
-    this.client = new Redis(options.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs,
-      connectTimeout: options.connectTimeoutMs ?? 1_000,
-      retryStrategy: (times) => Math.min(times * 200, 2_000),
+    this.client = redisClient({
+      url: options.url,
+      name: "feature-store",
+      log: options.log ?? createLogger("feature-store"),
+      commandTimeoutMs: options.commandTimeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs ?? 1_000,
     });
-    // Connection errors are expected while Redis is down (reads degrade); without a listener they would crash.
-    this.client.on("error", () => {});
-    this.client.connect().catch(() => {});
   }
 
   async mget(keys: readonly string[]): Promise<(string | null)[]> {
@@ -111,23 +117,17 @@ export class RedisFeatureBackend implements FeatureBackend {
     return this.client.del(...keys);
   }
 
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return (await this.client.set(key, value, "PX", ttlMs, "NX")) === "OK";
+  }
+
   async ping(): Promise<boolean> {
     return (await this.client.ping()) === "PONG";
   }
 
   /** Waits for the connection (ready check included); false after `timeoutMs` (reads degrade meanwhile). */
   connect(timeoutMs: number): Promise<boolean> {
-    if (this.client.status === "ready") return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (ok: boolean): void => {
-        clearTimeout(timer);
-        this.client.off("ready", onReady);
-        resolve(ok);
-      };
-      const onReady = (): void => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.client.on("ready", onReady);
-    });
+    return redisReady(this.client, timeoutMs);
   }
 
   async close(): Promise<void> {

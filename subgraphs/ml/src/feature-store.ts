@@ -49,6 +49,13 @@ export interface FeatureStoreStats {
   readonly degradedReads: number;
 }
 
+/**
+ * Where a feature set stands in the backend: `built` (complete: its builder wrote the marker after a seed or
+ * rebuild), `building` (a builder holds the lease), `absent` (never built, or the backend lost its data, e.g.
+ * a Redis restarted empty), `unknown` (the backend did not answer).
+ */
+export type BuildState = "built" | "building" | "absent" | "unknown";
+
 /** A fetched raw value: the stored JSON, or null when absent. */
 interface Cached {
   readonly raw: string | null;
@@ -73,6 +80,11 @@ export class FeatureStore {
   readonly #backend: FeatureBackend;
   readonly #cache: LRUCache<string, Cached> | undefined;
   readonly #inflight = new Map<string, Promise<Fetched>>();
+  /** Sets whose reads are degraded unless built, with the last known state and when it was checked. */
+  readonly #guarded = new Map<
+    string,
+    { everyMs: number; state: BuildState; checkedAt: number; checking: Promise<BuildState> | undefined }
+  >();
   #stats = { backendReads: 0, keysFetched: 0, cacheHits: 0, sharedFetches: 0, degradedReads: 0 };
 
   constructor(options: FeatureStoreOptions) {
@@ -112,6 +124,7 @@ export class FeatureStore {
     ids: readonly string[],
   ): Promise<FeatureRead<F>> {
     const keys = ids.map((id) => this.keyOf(set, id));
+    const built = this.#guardedState(set);
     const answers: (Cached | Promise<Fetched>)[] = new Array(keys.length);
     const toFetch: string[] = [];
     const claimed = new Map<string, (value: Fetched) => void>();
@@ -137,7 +150,7 @@ export class FeatureStore {
     if (toFetch.length > 0) void this.#fetch(toFetch, claimed);
 
     const settled = await Promise.all(answers);
-    let degraded = false;
+    let degraded = (await built) !== "built";
     const missing: string[] = [];
     const stale: string[] = [];
     const values = settled.map((answer, i) => {
@@ -206,6 +219,85 @@ export class FeatureStore {
     } catch (error) {
       throw codedError(ErrorCode.UNAVAILABLE, `Feature store delete failed: ${(error as Error).message}`);
     }
+  }
+
+  /** The marker key of a set's build: `<namespace>:built:<keyPrefix>:v<version>`. */
+  builtKey<F extends Record<string, FeatureValue>>(set: FeatureSet<F>): string {
+    return `${this.namespace}:built:${set.key("").slice(0, -1)}`;
+  }
+
+  /** Where `set` stands in the backend now (one round trip, bounded by the timeout). */
+  async buildState<F extends Record<string, FeatureValue>>(set: FeatureSet<F>): Promise<BuildState> {
+    let raw: string | null | undefined;
+    try {
+      [raw] = await within(this.#backend.mget([this.builtKey(set)]), Math.max(this.timeoutMs, 500));
+    } catch {
+      return this.#remember(set, "unknown");
+    }
+    const state: BuildState = raw === "built" ? "built" : raw === "building" ? "building" : "absent";
+    return this.#remember(set, state);
+  }
+
+  /**
+   * Claims the (re)build of `set` for `leaseMs` (SET NX): true when this caller got it and should build, then
+   * call `markBuilt`. A builder that dies leaves the lease to expire, and another claims it.
+   */
+  async claimBuild<F extends Record<string, FeatureValue>>(
+    set: FeatureSet<F>,
+    leaseMs: number,
+  ): Promise<boolean> {
+    try {
+      const claimed = await within(
+        this.#backend.setIfAbsent(this.builtKey(set), "building", leaseMs),
+        Math.max(this.timeoutMs, 500),
+      );
+      if (claimed) this.#remember(set, "building");
+      return claimed;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Marks `set` complete in the backend (after a seed or a rebuild). Throws UNAVAILABLE when it fails. */
+  async markBuilt<F extends Record<string, FeatureValue>>(set: FeatureSet<F>): Promise<void> {
+    try {
+      await within(this.#backend.mset([[this.builtKey(set), "built"]]), Math.max(this.timeoutMs, 500));
+    } catch (error) {
+      throw codedError(ErrorCode.UNAVAILABLE, `Feature store write failed: ${(error as Error).message}`);
+    }
+    this.#remember(set, "built");
+  }
+
+  /**
+   * From now on reads of `set` are degraded unless its build marker says `built`: a backend that lost its
+   * data (restarted empty) answers "absent" for every key, which is not the same as "nothing stored". The
+   * marker is checked at most every `everyMs`, in parallel with the read's own fetch.
+   */
+  requireBuilt<F extends Record<string, FeatureValue>>(set: FeatureSet<F>, everyMs = 1_000): void {
+    if (!this.#guarded.has(set.key("")))
+      this.#guarded.set(set.key(""), {
+        everyMs,
+        state: "unknown",
+        checkedAt: -Infinity,
+        checking: undefined,
+      });
+  }
+
+  #remember<F extends Record<string, FeatureValue>>(set: FeatureSet<F>, state: BuildState): BuildState {
+    const guard = this.#guarded.get(set.key(""));
+    if (guard !== undefined) {
+      guard.state = state;
+      guard.checkedAt = performance.now();
+    }
+    return state;
+  }
+
+  #guardedState<F extends Record<string, FeatureValue>>(set: FeatureSet<F>): Promise<BuildState> {
+    const guard = this.#guarded.get(set.key(""));
+    if (guard === undefined) return Promise.resolve("built");
+    if (performance.now() - guard.checkedAt < guard.everyMs) return Promise.resolve(guard.state);
+    guard.checking ??= this.buildState(set).finally(() => (guard.checking = undefined));
+    return guard.checking;
   }
 
   /**

@@ -59,6 +59,7 @@ export {
 } from "./feature-backends.ts";
 export {
   FeatureStore,
+  type BuildState,
   type FeatureRead,
   type FeatureReadOne,
   type FeatureStoreOptions,

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, existsSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { ReplyError, type Redis } from "ioredis";
-import { NdjsonAppender, readNdjson, withDeadline, type Logger } from "@aisle/kit";
+import { NdjsonAppender, readNdjson, redisCall, ReplyError, type Logger, type Redis } from "@aisle/kit";
 
 /** Labels reported back for retraining. */
 export const OUTCOMES = ["fraud", "chargeback", "legitimate"] as const;
@@ -241,9 +240,12 @@ type RiskRedis = Redis & {
   riskOutcome(k1: string, k2: string, k3: string, id: string, outcome: string, at: string): Promise<number>;
 };
 
-/** Rejects after `ms` so that a hung Redis never holds an answer past the latency budget. */
+/**
+ * Rejects after `ms` so that a hung Redis never holds an answer past the latency budget (the kit's
+ * `redisCall`: an outage is a RedisUnavailableError, a ReplyError passes through).
+ */
 export function redisDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return withDeadline(promise, ms, () => new Error(`${what} timed out after ${ms} ms`));
+  return redisCall(promise, ms, what);
 }
 
 /**

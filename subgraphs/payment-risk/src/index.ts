@@ -1,13 +1,15 @@
 import "reflect-metadata";
 import { resolve } from "node:path";
-import { Redis } from "ioredis";
 import { z } from "zod";
 import {
   buildFederatedSchema,
   env,
   instanceContainer,
   parseEnv,
+  redisClient,
+  redisReady,
   type Logger,
+  type Redis,
   type SubgraphDefinition,
   type SubgraphParts,
 } from "@aisle/kit";
@@ -115,23 +117,12 @@ export interface PaymentRiskOverrides {
   readonly redis?: Redis;
 }
 
-/** A Redis client that never queues commands while disconnected: calls fail fast, so answers stay in budget. */
+/**
+ * The payment-risk Redis client: the kit's one Redis policy (fail fast, no offline queue, back-off,
+ * throttled warnings) with each command bounded by `timeoutMs`, so answers stay in budget.
+ */
 export function riskRedisClient(url: string, timeoutMs: number, log: Logger): Redis {
-  const client = new Redis(url, {
-    enableOfflineQueue: false,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 1_000,
-    retryStrategy: (times) => Math.min(100 * times, 2_000),
-  });
-  let warned = 0;
-  client.on("error", (error: Error) => {
-    if (Date.now() - warned > 10_000) {
-      warned = Date.now();
-      log.warn({ err: error.message }, "payment-risk Redis unavailable");
-    }
-  });
-  return client;
+  return redisClient({ url, name: "payment-risk", log, commandTimeoutMs: timeoutMs });
 }
 
 /**
@@ -139,19 +130,7 @@ export function riskRedisClient(url: string, timeoutMs: number, log: Logger): Re
  * being down at start is not fatal: the subgraph answers degraded and spools until it comes back.
  */
 async function readyWithin(redis: Redis, ms: number, log: Logger): Promise<void> {
-  if (redis.status === "ready") return;
-  const ready = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => {
-      redis.off("ready", onReady);
-      resolve(false);
-    }, ms);
-    const onReady = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    redis.once("ready", onReady);
-  });
-  if (!ready)
+  if (!(await redisReady(redis, ms)))
     log.warn({ waitedMs: ms }, "payment-risk Redis not reachable at start; answering degraded until it is");
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Redis } from "@aisle/kit";
 
 /** The entities whose payments are counted. */
 export const VELOCITY_ENTITIES = ["user", "paymentMethod", "device", "ip", "emailDomain"] as const;

@@ -11,10 +11,10 @@ import {
   DEFAULT_MODELS_DIR,
   ModelRegistry,
   modelOptionsFromEnv,
-  type FeatureStore,
 } from "@aisle/ml";
 import { demoWorld, marketFor } from "@aisle/world";
-import { featuresFromMarket, productDemandFeatures } from "./demand.features.ts";
+import { productDemandFeatures } from "./demand.features.ts";
+import { keepFeaturesBuilt, seedFeatures } from "./feature-seed.ts";
 import { demandContract, DemandVocabulary, type DemandPrediction, type DemandRow } from "./demand.model.ts";
 import { StandardGuardrails } from "./guardrails.strategy.ts";
 import { createPricingLoaders } from "./loaders.ts";
@@ -36,17 +36,6 @@ export function pricingModels(): readonly BatchedModel<DemandRow, DemandPredicti
   return [...liveModels];
 }
 
-/** Writes the demo world's product features (about 1 s for 10,000 products: each replays its year). */
-async function seedFeatures(features: FeatureStore, store: PricingStore): Promise<number> {
-  const market = marketFor(demoWorld());
-  const entries = store.productIds().flatMap((id) => {
-    const state = market.state(id);
-    return state === null ? [] : [[id, featuresFromMarket(state)] as const];
-  });
-  await features.write(productDemandFeatures, entries);
-  return entries.length;
-}
-
 export const pricingSubgraph: SubgraphDefinition = {
   name: "pricing",
   defaultPort: 4007,
@@ -54,7 +43,10 @@ export const pricingSubgraph: SubgraphDefinition = {
     const config = pricingConfigFromEnv(env);
     const world = demoWorld();
     const store = new PricingStore(world, marketFor(world));
-    const features = createFeatureStore(config);
+    const features = createFeatureStore(config, log);
+    // Prices are degraded until the product features are marked built (by the seed below, or by the feature
+    // pipeline that owns them), so a feature store that lost its data never yields confident list prices.
+    features.requireBuilt(productDemandFeatures, config.PRICING_FEATURE_CHECK_MS);
     const seed =
       config.PRICING_SEED_FEATURES === "always" ||
       (config.PRICING_SEED_FEATURES === "auto" && config.FEATURE_STORE === "memory");
@@ -71,6 +63,9 @@ export const pricingSubgraph: SubgraphDefinition = {
         log.warn({ err: error }, "could not seed product features");
       }
     }
+    const stopKeeper = seed
+      ? keepFeaturesBuilt({ features, store, log, everyMs: config.PRICING_FEATURE_CHECK_MS })
+      : () => {};
 
     let optimiser: PriceOptimiser;
     let model: BatchedModel<DemandRow, DemandPrediction> | null = null;
@@ -133,6 +128,7 @@ export const pricingSubgraph: SubgraphDefinition = {
       schema,
       readiness,
       close: async () => {
+        stopKeeper();
         if (model !== null) {
           liveModels.delete(model);
           await model.close();

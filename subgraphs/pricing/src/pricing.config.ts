@@ -35,6 +35,12 @@ export const pricingEnvShape = {
    * backend only (Redis is filled by the feature pipeline in production), `always` / `never` force it.
    */
   PRICING_SEED_FEATURES: z.enum(["auto", "always", "never"]).default("auto"),
+  /**
+   * How often the product features' build marker is checked, ms. Prices are degraded while it is missing
+   * (a feature store that lost its data); when pricing seeds the features it also reseeds them then.
+   * Default 1000.
+   */
+  PRICING_FEATURE_CHECK_MS: env.positiveInt(1_000),
   /** The pricing date (season drivers), YYYY-MM-DD. Default: today's UTC date. */
   PRICING_DATE: z.iso.date().optional(),
 };

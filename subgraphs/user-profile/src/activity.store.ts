@@ -1,5 +1,7 @@
 import { FeatureStore, MemoryFeatureBackend, RedisFeatureBackend, type FeatureStoreConfig } from "@aisle/ml";
+import type { Logger } from "@aisle/kit";
 import { behaviourFor, type World } from "@aisle/world";
+import { TRIMMED, type EventStream } from "./event-stream.ts";
 import {
   applyEvents,
   userActivityFeatures,
@@ -56,9 +58,14 @@ const sharedMemoryStores = new Map<string, FeatureStore>();
  * The feature store holding user activity. With Redis every caller gets its own client; in the embedded
  * default (memory) every subgraph of the process shares ONE store per namespace, so what user-profile's
  * updater writes is what recommendation reads. The in-process cache TTL is short (`cacheTtlMs`) because
- * these features must be fresh within a second or two.
+ * these features must be fresh within a second or two. Reads are degraded until the activity set is marked
+ * built (by the feature updater's rebuild), so a store that lost its data never passes for a complete one.
  */
-export function activityFeatureStore(config: FeatureStoreConfig, cacheTtlMs: number): FeatureStore {
+export function activityFeatureStore(
+  config: FeatureStoreConfig,
+  cacheTtlMs: number,
+  log?: Logger,
+): FeatureStore {
   if (config.FEATURE_STORE === "memory") {
     let store = sharedMemoryStores.get(config.FEATURE_KEY_NAMESPACE);
     if (store === undefined) {
@@ -68,20 +75,24 @@ export function activityFeatureStore(config: FeatureStoreConfig, cacheTtlMs: num
         timeoutMs: config.FEATURE_STORE_TIMEOUT_MS,
         cacheTtlMs: 0,
       });
+      store.requireBuilt(userActivityFeatures);
       sharedMemoryStores.set(config.FEATURE_KEY_NAMESPACE, store);
     }
     return store;
   }
-  return new FeatureStore({
+  const store = new FeatureStore({
     backend: new RedisFeatureBackend({
       url: config.REDIS_URL,
       commandTimeoutMs: config.FEATURE_STORE_TIMEOUT_MS,
+      ...(log === undefined ? {} : { log }),
     }),
     namespace: config.FEATURE_KEY_NAMESPACE,
     timeoutMs: config.FEATURE_STORE_TIMEOUT_MS,
     cacheTtlMs,
     cacheMaxEntries: config.FEATURE_CACHE_MAX_ENTRIES,
   });
+  store.requireBuilt(userActivityFeatures);
+  return store;
 }
 
 /** Whether closing this store is the caller's job (a shared embedded store outlives any one subgraph). */
@@ -99,7 +110,10 @@ export class ActivityStore {
     private readonly seed: (userId: string) => UserActivity | null,
   ) {}
 
-  /** One record per user id, in order; never throws (a degraded read serves seeds or defaults). */
+  /**
+   * One record per user id, in order; never throws (a degraded read serves seeds or defaults). Degraded too
+   * while the store's activity set is not built (lost with a Redis that restarted empty, being rebuilt).
+   */
   async read(userIds: readonly string[]): Promise<{ values: UserActivity[]; degraded: boolean }> {
     const read = await this.store.read(userActivityFeatures, userIds);
     const missing = new Set(read.missing);
@@ -127,7 +141,7 @@ export class ActivityStore {
     }
     const users = [...byUser.keys()];
     const { values, degraded } = await this.read(users);
-    if (degraded) throw new Error("feature store unavailable; events stay pending");
+    if (degraded) throw new Error("feature store unavailable or being rebuilt; events stay pending");
     let applied = 0;
     const writes: [string, UserActivity][] = [];
     users.forEach((userId, i) => {
@@ -137,5 +151,42 @@ export class ActivityStore {
     });
     if (writes.length > 0) await this.store.write(userActivityFeatures, writes);
     return { applied, duplicates: events.length - applied };
+  }
+
+  /**
+   * Rebuilds every record from the source of truth: each user's history seed (the batch backfill) with every
+   * event still in the stream folded in, written over whatever the store holds (so it is exact whether the
+   * store was wiped or not). Events appended meanwhile reach the records through the updater as usual (the
+   * id window makes the overlap a no-op). Resolves how many users and events went in.
+   */
+  async rebuild(
+    stream: EventStream,
+    facts: (productId: string) => ProductFacts | null,
+    now: number,
+    pageSize = 1_000,
+  ): Promise<{ users: number; events: number }> {
+    const byUser = new Map<string, ActivityEvent[]>();
+    let cursor: string | null = null;
+    let events = 0;
+    for (;;) {
+      const page = await stream.range(cursor, pageSize);
+      if (page.deliveries.length === 0) break;
+      cursor = page.next;
+      for (const { event } of page.deliveries) {
+        if (event === TRIMMED) continue;
+        const list = byUser.get(event.userId) ?? [];
+        list.push(event);
+        byUser.set(event.userId, list);
+        events += 1;
+      }
+    }
+    const writes: [string, UserActivity][] = [];
+    for (const [userId, list] of byUser) {
+      const base = this.seed(userId) ?? { ...userActivityFeatures.defaults };
+      writes.push([userId, applyEvents(base, list, facts, now).activity]);
+    }
+    for (let i = 0; i < writes.length; i += 500)
+      await this.store.write(userActivityFeatures, writes.slice(i, i + 500));
+    return { users: writes.length, events };
   }
 }

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { z } from "zod";
-import { parseEnv, type Logger, type ReadinessCheck } from "@aisle/kit";
+import { env, parseEnv, type Logger, type ReadinessCheck } from "@aisle/kit";
 import { featureStoreEnvShape, type FeatureStore } from "@aisle/ml";
 import type { World } from "@aisle/world";
 import {
@@ -20,6 +20,16 @@ export const behaviourEnvShape = {
   ...featureStoreEnvShape,
   /** Where accepted events go: an in-process queue (embedded default) or a Redis stream. Default memory. */
   EVENT_STREAM: z.enum(["memory", "redis"]).default("memory"),
+  /**
+   * Redis of the event stream. It is the system of record of accepted events (the activity features are
+   * rebuilt from it), so it must persist (AOF): see the README. Default: REDIS_URL.
+   */
+  EVENT_STREAM_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .optional(),
+  /** Bound on one append to the stream: past it (or with Redis down) recordEvents answers UNAVAILABLE. Default 500 ms. */
+  EVENT_STREAM_TIMEOUT_MS: env.positiveInt(500),
   /** Redis stream key. Default aisle:events:behaviour. */
   EVENT_STREAM_KEY: z.string().min(1).default("aisle:events:behaviour"),
   /** Consumer name of this process's feature updater; keep it stable across restarts. Default updater-<host>. */
@@ -52,15 +62,20 @@ export function createBehaviour(
   log: Logger,
 ): Behaviour {
   const config = parseEnv(behaviourEnvShape, source);
-  const store = activityFeatureStore(config, config.USER_FEATURE_CACHE_TTL_MS);
+  const store = activityFeatureStore(config, config.USER_FEATURE_CACHE_TTL_MS, log);
   const activity = new ActivityStore(store, worldHistorySeed(world));
   const facts = worldProductFacts(world);
   const stream: EventStream =
     config.EVENT_STREAM === "redis"
-      ? new RedisEventStream({ url: config.REDIS_URL, key: config.EVENT_STREAM_KEY })
+      ? new RedisEventStream({
+          url: config.EVENT_STREAM_REDIS_URL ?? config.REDIS_URL,
+          key: config.EVENT_STREAM_KEY,
+          timeoutMs: config.EVENT_STREAM_TIMEOUT_MS,
+          log,
+        })
       : new MemoryEventStream();
   const userIds = new Set(world.users.map((u) => u.id));
-  const events = new EventsService(stream, facts, (id) => userIds.has(id));
+  const events = new EventsService(stream, facts, (id) => userIds.has(id), Date.now, log);
   const updater = new FeatureUpdater(stream, activity, facts, { consumer: config.EVENT_CONSUMER, log });
   if (config.FEATURE_UPDATER) updater.start();
   const profiles = new ProfileService(world);

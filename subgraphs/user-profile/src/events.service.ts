@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { badUserInput, isServiceScope, type RequestContext } from "@aisle/kit";
+import { badUserInput, isServiceScope, unavailable, type Logger, type RequestContext } from "@aisle/kit";
 import { EVENT_TYPES, type ActivityEvent, type EventType, type ProductFacts } from "./activity.features.ts";
 import type { EventStream } from "./event-stream.ts";
 
@@ -37,7 +37,9 @@ export interface RecordEventsResult {
 
 /**
  * Validates behaviour events one by one and appends the valid ones to the stream. Rejected events come back
- * with their reasons (an expected outcome, part of the schema); the rest are accepted.
+ * with their reasons (an expected outcome, part of the schema); the rest are accepted, and only once the
+ * stream has them: when the append fails (Redis down, or slower than the stream's bound) the call answers
+ * UNAVAILABLE and nothing is reported accepted.
  */
 export class EventsService {
   constructor(
@@ -45,6 +47,7 @@ export class EventsService {
     private readonly facts: (productId: string) => ProductFacts | null,
     private readonly userExists: (userId: string) => boolean,
     private readonly now: () => number = Date.now,
+    private readonly log?: Logger,
   ) {}
 
   async record(ctx: RequestContext, inputs: readonly EventInput[]): Promise<RecordEventsResult> {
@@ -60,7 +63,13 @@ export class EventsService {
       if (event === null) rejected.push({ index, eventId: input.id ?? null, reasons });
       else accepted.push(event);
     });
-    await this.stream.append(accepted);
+    try {
+      await this.stream.append(accepted);
+    } catch (error) {
+      // Not appended, so not accepted: the caller retries (with the same event ids, replays are no-ops).
+      this.log?.warn({ err: error, events: accepted.length }, "event stream append failed; events refused");
+      throw unavailable("The event stream");
+    }
     return { accepted: accepted.length, acceptedIds: accepted.map((e) => e.id), rejected };
   }
 

@@ -49,6 +49,7 @@ function ackFailsOnce(inner: EventStream): EventStream {
     kind: inner.kind,
     append: (e) => inner.append(e),
     read: (c, n, b) => inner.read(c, n, b),
+    range: (a, n) => inner.range(a, n),
     pendingCount: () => inner.pendingCount(),
     close: () => inner.close(),
     ack: async (ids) => {
