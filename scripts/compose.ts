@@ -5,6 +5,7 @@ import { composeServices } from "@apollo/composition";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { parse, printSchema } from "graphql";
 import { createLogger } from "@aisle/kit";
+import { nonNullForeignFieldProblems } from "./foreign-fields.ts";
 import { undocumentedElements } from "./schema-docs.ts";
 import { SUBGRAPHS } from "./subgraphs.ts";
 
@@ -42,7 +43,10 @@ const files = new Map<string, string>([
   ["api.graphql", `${printSchema(apiSchema).trim()}\n`],
 ]);
 
-const problems: string[] = undocumentedElements(apiSchema).map((name) => `${name} has no description`);
+const problems: string[] = [
+  ...undocumentedElements(apiSchema).map((name) => `${name} has no description`),
+  ...nonNullForeignFieldProblems(subgraphs),
+];
 if (values.check) {
   for (const [file, content] of files) {
     const committed = await readFile(`${schemaDir}${file}`, "utf8").catch(() => "");

@@ -241,14 +241,15 @@ describe("product recommendations", () => {
     for (const r of data.boughtTogether) expect(r.reason).toMatch(/^often (bought|viewed) with /);
   });
 
-  it("places a new product (no interactions) by its attributes", async () => {
+  it("re-places a catalog product by its new attributes, and refuses a product the catalog does not know", async () => {
     const template = world.products[3]!;
+    const moved = world.products.at(-1)!;
     const added = await postGraphQL(
       supergraph.url,
-      `mutation($p: RecommendableProductInput!) { upsertRecommendableProduct(product: $p) { id } }`,
+      `mutation($p: RecommendableProductInput!) { upsertRecommendableProduct(product: $p) { id title } }`,
       {
         p: {
-          id: "p-brand-new",
+          id: moved.id,
           title: "Brand-new thing",
           categoryId: template.categoryId,
           brandId: template.brandId,
@@ -259,9 +260,10 @@ describe("product recommendations", () => {
       bearer("ops"),
     );
     expect(added.body.errors).toBeUndefined();
+    expect(added.body.data).toEqual({ upsertRecommendableProduct: { id: moved.id, title: moved.title } });
     const similar = await postGraphQL(
       supergraph.subgraphs["recommendation"]!,
-      `{ _entities(representations: [{ __typename: "Product", id: "p-brand-new" }]) { ... on Product { similar(first: 6) { reason product { id } } boughtTogether(first: 4) { reason } } } }`,
+      `{ _entities(representations: [{ __typename: "Product", id: "${moved.id}" }]) { ... on Product { similar(first: 6) { reason product { id } } boughtTogether(first: 4) { reason } } } }`,
     );
     const entity = (similar.body.data!._entities as { similar: Rec[]; boughtTogether: Rec[] }[])[0]!;
     expect(entity.similar).toHaveLength(6);
@@ -269,6 +271,23 @@ describe("product recommendations", () => {
       entity.similar.filter((r) => products.get(r.product.id)?.categoryId === template.categoryId).length,
     ).toBeGreaterThanOrEqual(4);
     expect(entity.similar[0]?.reason).toMatch(/Brand-new thing/);
+    const unknown = await postGraphQL(
+      supergraph.url,
+      `mutation($p: RecommendableProductInput!) { upsertRecommendableProduct(product: $p) { id } }`,
+      {
+        p: {
+          id: "p-not-in-catalog",
+          title: "Ghost",
+          categoryId: template.categoryId,
+          brandId: template.brandId,
+          tier: "mid",
+          priceMinor: 1000,
+        },
+      },
+      bearer("ops"),
+    );
+    expect(unknown.body.data).toBeNull();
+    expect(codes(unknown)).toEqual(["NOT_FOUND"]);
     const refused = await postGraphQL(
       supergraph.url,
       `mutation { upsertRecommendableProduct(product: { id: "x", title: "x", categoryId: "c-x", brandId: "b", tier: "mid", priceMinor: 1 }) { id } }`,

@@ -17,12 +17,15 @@ export interface ItemFacts {
  */
 export class CatalogFacts {
   readonly #items = new Map<string, ItemFacts>();
+  /** Ids the catalog subgraph resolves (it serves the same demo world): the only ids `upsert` accepts. */
+  readonly #catalogIds: ReadonlySet<string>;
   readonly #categoryNames = new Map<string, string>();
   readonly #departmentOf = new Map<string, string>();
   readonly #leafMedian = new Map<string, number>();
   readonly #byLeaf = new Map<string, string[]>();
 
   constructor(world: World) {
+    this.#catalogIds = new Set(world.products.map((p) => p.id));
     const brands = new Map(world.brands.map((b) => [b.id, b]));
     for (const c of world.categories) {
       this.#categoryNames.set(c.id, c.name);
@@ -71,6 +74,14 @@ export class CatalogFacts {
 
   all(): IterableIterator<ItemFacts> {
     return this.#items.values();
+  }
+
+  /**
+   * True for a product the catalog resolves. Recommending any other id would hand the gateway a `Product`
+   * the catalog answers null for, which nulls the whole list it sits in.
+   */
+  inCatalog(id: string): boolean {
+    return this.#catalogIds.has(id);
   }
 
   /** Adds or replaces an item; the department comes from the category tree. */

@@ -23,8 +23,10 @@ export class ProductRecommendationsResolver {
   constructor(private readonly service: RecommendationService) {}
 
   @FieldResolver(() => [RecommendationType], {
+    nullable: true,
     description:
-      "Products most like this one (item vectors; a new product is placed by its attributes). Empty for an unknown product.",
+      "Products most like this one (item vectors; a new product is placed by its attributes). Empty for an " +
+      "unknown product; null with an error when recommendation is unavailable (the rest of the product stays).",
   })
   similar(
     @Root() product: RecommendedProductType,
@@ -34,9 +36,11 @@ export class ProductRecommendationsResolver {
   }
 
   @FieldResolver(() => [RecommendationType], {
+    nullable: true,
     description:
       "Products bought in the same session as this one; for a product without history, popular items of the " +
-      "categories bought with its category. Empty for an unknown product.",
+      "categories bought with its category. Empty for an unknown product; null with an error when " +
+      "recommendation is unavailable (the rest of the product stays).",
   })
   boughtTogether(
     @Root() product: RecommendedProductType,
@@ -48,8 +52,9 @@ export class ProductRecommendationsResolver {
   @Authorized(Rule.scope(Scope.ops))
   @Mutation(() => RecommendedProductType, {
     description:
-      "Adds or updates a product in the recommendation index (scope service:ops): its item vector is computed " +
-      "from its attributes and upserted into the ANN index, so it can be recommended at once.",
+      "Updates a catalog product in the recommendation index (scope service:ops): its item vector is computed " +
+      "from its attributes and upserted into the ANN index, so it is recommended as such at once. A product " +
+      "the catalog does not resolve gives NOT_FOUND and leaves the index unchanged.",
   })
   async upsertRecommendableProduct(
     @Arg("product", () => RecommendableProductInput, { description: "The product's facts." })

@@ -1,5 +1,12 @@
 import { performance } from "node:perf_hooks";
-import { badUserInput, defineLoader, type LoaderSpec, type RequestContext } from "@aisle/kit";
+import {
+  badUserInput,
+  codedError,
+  defineLoader,
+  ErrorCode,
+  type LoaderSpec,
+  type RequestContext,
+} from "@aisle/kit";
 import { decodeActivity, type ActivityStore, type DecodedActivity } from "@aisle/user-profile";
 import type { CatalogFacts, ItemFacts } from "./catalog-facts.ts";
 import { rankerRow, userTowerRow } from "./features.ts";
@@ -207,7 +214,18 @@ export class RecommendationService {
    * Adds or updates a recommendable product: its facts, and its item vector in the ANN index (the item tower
    * reads its attributes; a product the model never saw uses them alone).
    */
+  /**
+   * Adds or updates an item of the index. Only products the catalog resolves are accepted (NOT_FOUND
+   * otherwise): a recommended id the catalog does not know cannot be shown and would null the list.
+   */
   async upsertItem(ctx: RequestContext, item: Omit<ItemFacts, "departmentId">): Promise<ItemFacts> {
+    if (!this.deps.catalog.inCatalog(item.id)) {
+      throw codedError(
+        ErrorCode.NOT_FOUND,
+        `Product ${JSON.stringify(item.id)} is not in the catalog; only catalog products can be recommended`,
+        { typeName: "Product", id: item.id, field: "id" },
+      );
+    }
     if (!this.deps.catalog.knowsCategory(item.categoryId)) {
       throw badUserInput(`unknown category ${JSON.stringify(item.categoryId)}`, "categoryId");
     }
