@@ -6,6 +6,7 @@ import { RedisFeatureBackend } from "./feature-backends.ts";
 import { demand, featureStoreContract, ManualClock } from "./feature-store.contract.ts";
 import { FeatureStore } from "./feature-store.ts";
 import { deleteRedisKeys } from "../../../tests/redis-cleanup.ts";
+import { startOwnRedis } from "../../../tests/redis-server.ts";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 const PREFIX = `test:ml:${randomUUID()}`;
@@ -132,5 +133,46 @@ describe("FeatureStore when Redis does not answer", () => {
     });
     await store.close();
     await proxy.close();
+  });
+});
+
+describe("FeatureStore on a Redis that restarts empty", () => {
+  it("reads of a guarded set are degraded once its build marker is gone, and whole again once rebuilt", async () => {
+    const redis = await startOwnRedis();
+    const store = new FeatureStore({
+      backend: new RedisFeatureBackend({ url: redis.url, commandTimeoutMs: 500 }),
+      namespace: PREFIX,
+      timeoutMs: 500,
+      cacheTtlMs: 0,
+    });
+    // Checked on every read here (0 ms), so the test need not wait out the default 1 s.
+    store.requireBuilt(demand, 0);
+    try {
+      expect(await store.connect(5_000)).toBe(true);
+      expect((await store.read(demand, ["p1"])).degraded).toBe(true); // never built
+      await store.write(demand, [["p1", { views7d: 7 }]]);
+      await store.markBuilt(demand);
+      expect(await store.read(demand, ["p1"])).toMatchObject({ degraded: false, missing: [] });
+
+      await redis.kill9();
+      await redis.restart();
+      expect(await store.connect(10_000)).toBe(true);
+      // The value is gone with the data; without the marker that would pass for "nothing stored".
+      const wiped = await store.read(demand, ["p1"]);
+      expect(wiped).toMatchObject({ degraded: true, missing: ["p1"] });
+      expect(await store.buildState(demand)).toBe("absent");
+
+      expect(await store.claimBuild(demand, 10_000)).toBe(true);
+      expect(await store.claimBuild(demand, 10_000)).toBe(false); // one builder at a time
+      expect((await store.read(demand, ["p1"])).degraded).toBe(true); // being rebuilt
+      await store.write(demand, [["p1", { views7d: 7 }]]);
+      await store.markBuilt(demand);
+      const rebuilt = await store.read(demand, ["p1"]);
+      expect(rebuilt).toMatchObject({ degraded: false, missing: [] });
+      expect(rebuilt.values[0]?.views7d).toBe(7);
+    } finally {
+      await store.close();
+      await redis.stop();
+    }
   });
 });

@@ -20,24 +20,39 @@ function checkFirst(first: number): number {
   return first;
 }
 
+/** A derived profile, and whether the features it comes from were incomplete. */
+export type LoadedProfile = DerivedProfile & { readonly degraded: boolean };
+
 /** The per-request loader of derived profiles: every user of a request in one feature-store read. */
 export function profileLoader(
   store: ActivityStore,
   profiles: ProfileService,
-): LoaderSpec<string, DerivedProfile> {
+): LoaderSpec<string, LoadedProfile> {
   return defineLoader("userProfile.derivedProfile", async (ids) => {
-    const { values } = await store.read(ids);
-    return values.map((record) => profiles.derive(record));
+    const { values, degraded } = await store.read(ids);
+    return values.map((record) => ({ ...profiles.derive(record), degraded }));
   });
 }
 
 /** Behaviour-derived fields of User. All private: the user themself or a back-end service. */
 @Resolver(() => UserType)
 export class ProfileResolver {
-  constructor(private readonly loader: LoaderSpec<string, DerivedProfile>) {}
+  constructor(private readonly loader: LoaderSpec<string, LoadedProfile>) {}
 
-  #profile(user: User, ctx: RequestContext): Promise<DerivedProfile | null> {
+  #profile(user: User, ctx: RequestContext): Promise<LoadedProfile | null> {
     return ctx.loaders.get(this.loader).load(user.id);
+  }
+
+  @Authorized(OWNER_OR_SERVICE)
+  @FieldResolver(() => Boolean, {
+    nullable: true,
+    description:
+      "True when the behaviour fields (segments, interests, priceSensitivity, recentActivity, lifetimeCounts) " +
+      "come from incomplete features: the feature store is unavailable, or lost its data and is being rebuilt " +
+      "from the event stream. Private: owner or service only.",
+  })
+  async behaviourDegraded(@Root() user: User, @Ctx() ctx: RequestContext): Promise<boolean | null> {
+    return (await this.#profile(user, ctx))?.degraded ?? null;
   }
 
   @Authorized(OWNER_OR_SERVICE)
