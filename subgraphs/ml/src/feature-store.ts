@@ -105,6 +105,11 @@ export class FeatureStore {
         : undefined;
   }
 
+  /** Bound on writes and marker calls: they are off the read path, so they get at least 500 ms. */
+  get #writeBoundMs(): number {
+    return Math.max(this.timeoutMs, 500);
+  }
+
   get backendKind(): FeatureBackend["kind"] {
     return this.#backend.kind;
   }
@@ -200,7 +205,7 @@ export class FeatureStore {
       return [this.keyOf(set, id), JSON.stringify(known)] as const;
     });
     try {
-      await this.#backend.mset(rows, set.ttlSeconds);
+      await within(this.#backend.mset(rows, set.ttlSeconds), this.#writeBoundMs);
     } catch (error) {
       throw codedError(ErrorCode.UNAVAILABLE, `Feature store write failed: ${(error as Error).message}`);
     }
@@ -215,7 +220,7 @@ export class FeatureStore {
     const keys = ids.map((id) => this.keyOf(set, id));
     for (const key of keys) this.#cache?.delete(key);
     try {
-      return await this.#backend.del(keys);
+      return await within(this.#backend.del(keys), this.#writeBoundMs);
     } catch (error) {
       throw codedError(ErrorCode.UNAVAILABLE, `Feature store delete failed: ${(error as Error).message}`);
     }
@@ -230,7 +235,7 @@ export class FeatureStore {
   async buildState<F extends Record<string, FeatureValue>>(set: FeatureSet<F>): Promise<BuildState> {
     let raw: string | null | undefined;
     try {
-      [raw] = await within(this.#backend.mget([this.builtKey(set)]), Math.max(this.timeoutMs, 500));
+      [raw] = await within(this.#backend.mget([this.builtKey(set)]), this.#writeBoundMs);
     } catch {
       return this.#remember(set, "unknown");
     }
@@ -249,7 +254,7 @@ export class FeatureStore {
     try {
       const claimed = await within(
         this.#backend.setIfAbsent(this.builtKey(set), "building", leaseMs),
-        Math.max(this.timeoutMs, 500),
+        this.#writeBoundMs,
       );
       if (claimed) this.#remember(set, "building");
       return claimed;
@@ -261,7 +266,7 @@ export class FeatureStore {
   /** Marks `set` complete in the backend (after a seed or a rebuild). Throws UNAVAILABLE when it fails. */
   async markBuilt<F extends Record<string, FeatureValue>>(set: FeatureSet<F>): Promise<void> {
     try {
-      await within(this.#backend.mset([[this.builtKey(set), "built"]]), Math.max(this.timeoutMs, 500));
+      await within(this.#backend.mset([[this.builtKey(set), "built"]]), this.#writeBoundMs);
     } catch (error) {
       throw codedError(ErrorCode.UNAVAILABLE, `Feature store write failed: ${(error as Error).message}`);
     }
