@@ -4,9 +4,11 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import { GraphQLError } from "graphql";
 import {
   createGraphQLHttpHandler,
   createLogger,
+  failureLoggingPlugin,
   formatErrorFor,
   HealthState,
   Headers,
@@ -20,6 +22,7 @@ import type { GatewayContext } from "./context.ts";
 import { operationLimits } from "./limits.ts";
 import { valueCompletionErrors } from "./value-completion.ts";
 import { MemoryRateLimitStore, RateLimiter, RedisRateLimitStore } from "./rate-limit.ts";
+import { fetchFailureOf } from "./fetch-failure.ts";
 import { createTokenVerifier } from "./token-verifier.ts";
 import { SubgraphClient } from "./subgraph-client.ts";
 
@@ -59,6 +62,33 @@ const echoRequestId: ApolloServerPlugin<GatewayContext> = {
     };
   },
 };
+
+/**
+ * An operationName the document does not define (or none for a document of several operations) is the
+ * client's mistake: 400 OPERATION_RESOLUTION_FAILURE, as a subgraph answers it. Left to the gateway's
+ * executor, it fails as an internal error (HTTP 500).
+ */
+const refuseUnknownOperation: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation, request }) {
+        if (operation !== undefined) return;
+        const message =
+          request.operationName === undefined || request.operationName === null
+            ? "The document has several operations: say which to run with operationName"
+            : `Unknown operation named ${JSON.stringify(request.operationName)}`;
+        throw new GraphQLError(message, {
+          extensions: { code: "OPERATION_RESOLUTION_FAILURE", http: { status: 400 } },
+        });
+      },
+    };
+  },
+};
+
+function serviceNameOf(error: GraphQLError): string | undefined {
+  const name = error.extensions["serviceName"];
+  return typeof name === "string" ? name : undefined;
+}
 
 function withoutSpoofableHeaders(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
@@ -119,6 +149,15 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
       ...limits.plugins,
       valueCompletionErrors,
       echoRequestId,
+      refuseUnknownOperation,
+      // Failed subgraph fetches and the failures subgraphs pass up: one line each, before masking.
+      failureLoggingPlugin<GatewayContext>({
+        service: "gateway",
+        log,
+        requestIdOf: (context) => context.requestId,
+        sourceOf: serviceNameOf,
+        sharedFailureOf: fetchFailureOf,
+      }),
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),

@@ -4,6 +4,7 @@ import { GraphQLError } from "graphql";
 import { Agent, errors as undiciErrors, request } from "undici";
 import { ANONYMOUS, ErrorCode, Headers, signIdentity } from "@aisle/kit";
 import type { GatewayContext } from "./context.ts";
+import { documentOf, failedFetchResponse, fetchPaths } from "./fetch-failure.ts";
 
 export interface SubgraphClientOptions {
   readonly name: string;
@@ -65,25 +66,41 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
         signal: AbortSignal.timeout(this.#options.timeoutMs),
       });
     } catch (error) {
-      throw this.#failure(error);
+      return this.#failed(options, this.#failure(error));
     }
     const contentType = String(response.headers["content-type"] ?? "");
     let body: unknown;
     try {
       body = contentType.includes("json") ? await response.body.json() : await response.body.text();
     } catch (error) {
-      throw this.#failure(error);
+      return this.#failed(options, this.#failure(error));
     }
     // GraphQL over HTTP: a 4xx with a GraphQL body still carries the subgraph's coded errors; pass them on.
     if (typeof body === "object" && body !== null && ("data" in body || "errors" in body)) {
       return body as GatewayGraphQLResponse;
     }
-    throw new GraphQLError(
-      `Subgraph ${this.#options.name} answered HTTP ${response.statusCode} without a GraphQL body`,
-      {
-        extensions: { code: ErrorCode.UNAVAILABLE, serviceName: this.#options.name },
-      },
+    return this.#failed(
+      options,
+      new GraphQLError(
+        `Subgraph ${this.#options.name} answered HTTP ${response.statusCode} without a GraphQL body`,
+        { extensions: { code: ErrorCode.UNAVAILABLE, serviceName: this.#options.name } },
+      ),
     );
+  }
+
+  /**
+   * A fetch that got no GraphQL answer: for a client's operation, the error is given at each path the fetch
+   * was to fill (the fields a client then sees as null), and the gateway's failure log writes it once.
+   */
+  #failed(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+    failure: GraphQLError,
+  ): GatewayGraphQLResponse {
+    // Health checks and schema loads have no client operation to place the error in.
+    if (!("incomingRequestContext" in options)) throw failure;
+    const document = documentOf(options.document, options.request.query);
+    const paths = fetchPaths(document, options.request.variables?.["representations"]);
+    return failedFetchResponse(this.#options.name, failure, paths);
   }
 
   #failure(error: unknown): GraphQLError {
@@ -92,6 +109,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
         `Subgraph ${this.#options.name} did not answer within ${this.#options.timeoutMs} ms`,
         {
           extensions: { code: ErrorCode.TIMEOUT, serviceName: this.#options.name },
+          originalError: error instanceof Error ? error : undefined,
         },
       );
     }

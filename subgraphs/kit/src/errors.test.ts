@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { formatErrorFor } from "./errors.ts";
+import { GraphQLError } from "graphql";
+import { failureCodeOf, formatErrorFor } from "./errors.ts";
+import { inRequestScope } from "./request-scope.ts";
 
 describe("formatErrorFor", () => {
   const internal = {
@@ -16,6 +18,25 @@ describe("formatErrorFor", () => {
     expect(formatErrorFor(true)({ ...internal, path: ["a"] })).toEqual({
       message: "Internal server error",
       path: ["a"],
+      extensions: { code: "INTERNAL_SERVER_ERROR" },
+    });
+  });
+
+  it("masks INTERNAL_SERVER_ERROR in production too, naming the request to quote", () => {
+    const leaky = {
+      message: "Cannot read properties of undefined (reading 'country')",
+      path: ["product", "availability"],
+      extensions: { code: "INTERNAL_SERVER_ERROR", stacktrace: ["TypeError: Cannot read", "at z"] },
+    };
+    const masked = inRequestScope("req-42", () => formatErrorFor(true)(leaky));
+    expect(masked).toEqual({
+      message: "Internal server error",
+      path: ["product", "availability"],
+      extensions: { code: "INTERNAL_SERVER_ERROR", requestId: "req-42" },
+    });
+    const outsideARequest = formatErrorFor(true)({ message: "ERR Connection is closed." });
+    expect(outsideARequest).toEqual({
+      message: "Internal server error",
       extensions: { code: "INTERNAL_SERVER_ERROR" },
     });
   });
@@ -45,5 +66,30 @@ describe("formatErrorFor on validation errors", () => {
       extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
     });
     expect(formatErrorFor(true)(formatted, plain).extensions?.["code"]).toBe("GRAPHQL_VALIDATION_FAILED");
+  });
+});
+
+describe("failureCodeOf", () => {
+  const withCode = (code?: unknown) =>
+    new GraphQLError("x", code === undefined ? {} : { extensions: { code } });
+
+  it("picks internal errors, unknown codes and dependency failures", () => {
+    expect(failureCodeOf(withCode())).toBe("INTERNAL_SERVER_ERROR");
+    expect(failureCodeOf(withCode("INTERNAL_SERVER_ERROR"))).toBe("INTERNAL_SERVER_ERROR");
+    expect(failureCodeOf(withCode("UNAVAILABLE"))).toBe("UNAVAILABLE");
+    expect(failureCodeOf(withCode("TIMEOUT"))).toBe("TIMEOUT");
+    expect(failureCodeOf(withCode("DOWNSTREAM_SERVICE_ERROR"))).toBe("DOWNSTREAM_SERVICE_ERROR");
+  });
+
+  it("leaves client errors alone", () => {
+    for (const code of [
+      "BAD_USER_INPUT",
+      "NOT_FOUND",
+      "FORBIDDEN",
+      "UNAUTHORIZED",
+      "GRAPHQL_VALIDATION_FAILED",
+    ]) {
+      expect(failureCodeOf(withCode(code))).toBeUndefined();
+    }
   });
 });

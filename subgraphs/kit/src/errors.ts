@@ -1,4 +1,7 @@
+import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import type { Logger } from "./logger.ts";
+import { currentRequestId } from "./request-scope.ts";
 
 /**
  * The stable `extensions.code` values Aisle returns. Clients branch on these, so a code is never renamed;
@@ -71,21 +74,108 @@ function codeOf(formatted: GraphQLFormattedError, error: unknown): unknown {
   return isPublicCode(originalCode) ? originalCode : code;
 }
 
+/** The message a client reads in production instead of an internal error's own. */
+export const MASKED_MESSAGE = "Internal server error";
+
 /**
- * Apollo `formatError` for Aisle servers. In production an error whose code is not one of the public codes
- * becomes a bare INTERNAL_SERVER_ERROR (no message, no stack); coded errors keep their code and message.
+ * Apollo `formatError` for Aisle servers. In production an error whose code is not one of the public codes,
+ * and every INTERNAL_SERVER_ERROR, becomes a bare INTERNAL_SERVER_ERROR: a generic message, its path, and
+ * the request id to quote (the logs have the original under that id). Other coded errors keep their code and
+ * message; no stack trace leaves a production server.
  */
-export function formatErrorFor(production: boolean) {
+export function formatErrorFor(production: boolean, requestId: () => string | undefined = currentRequestId) {
   return (formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError => {
     const code = codeOf(formatted, error);
     const { stacktrace, exception: _exception, ...rest } = formatted.extensions ?? {};
     const extensions = { ...rest, code, ...(production || stacktrace === undefined ? {} : { stacktrace }) };
     if (!production) return { ...formatted, extensions };
-    if (isPublicCode(code)) return { ...formatted, extensions };
+    if (isPublicCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) return { ...formatted, extensions };
+    const id = requestId();
     return {
-      message: "Internal server error",
+      message: MASKED_MESSAGE,
       ...(formatted.path === undefined ? {} : { path: formatted.path }),
-      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...(id === undefined ? {} : { requestId: id }) },
     };
+  };
+}
+
+/** Codes of failures an operator must see in the logs: the server's own faults and its dependencies'. */
+const LOGGED_CODES = new Set<string>([
+  ErrorCode.INTERNAL_SERVER_ERROR,
+  ErrorCode.UNAVAILABLE,
+  ErrorCode.TIMEOUT,
+]);
+
+/**
+ * The code a client will read for `error`, as Apollo assigns it (none means INTERNAL_SERVER_ERROR), and
+ * whether it is a failure to log: INTERNAL_SERVER_ERROR, UNAVAILABLE, TIMEOUT, or a code that is not public
+ * (masked in production as INTERNAL_SERVER_ERROR).
+ */
+export function failureCodeOf(error: GraphQLError): string | undefined {
+  const code = error.extensions["code"];
+  if (typeof code !== "string") return ErrorCode.INTERNAL_SERVER_ERROR;
+  // type-graphql's AuthorizationError: a refusal (FORBIDDEN to clients), not a failure.
+  if (code === "UNAUTHORIZED") return undefined;
+  return LOGGED_CODES.has(code) || !isPublicCode(code) ? code : undefined;
+}
+
+export interface FailureLoggingOptions<TContext> {
+  /** The service that logs: a subgraph's name, or "gateway". */
+  readonly service: string;
+  readonly log: Logger;
+  readonly requestIdOf: (context: TContext) => string | undefined;
+  /** Which service an error comes from, when not this one (the gateway reads `extensions.serviceName`). */
+  readonly sourceOf?: (error: GraphQLError) => string | undefined;
+  /**
+   * The one failure an error is a part of, when several errors stand for it (a failed subgraph fetch is
+   * reported at each path it was to fill): such errors are logged once, together, with `failure.error`.
+   */
+  readonly sharedFailureOf?: (error: GraphQLError) => { readonly error: GraphQLError } | undefined;
+}
+
+function originalOf(error: GraphQLError): unknown {
+  // At the gateway an error passed up from a subgraph wraps that subgraph's JSON error, not an Error.
+  const original: unknown = error.originalError ?? error;
+  return original instanceof Error ? original : { message: error.message, received: original };
+}
+
+/**
+ * An Apollo plugin that logs every failure of a request once (see failureCodeOf), with the request id, the
+ * service it comes from, its path(s) and the original error (message and stack), before production masks it.
+ */
+export function failureLoggingPlugin<TContext extends BaseContext>(
+  options: FailureLoggingOptions<TContext>,
+): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          const failures = new Map<object, { code: string; cause: GraphQLError; errors: GraphQLError[] }>();
+          for (const error of errors) {
+            const code = failureCodeOf(error);
+            if (code === undefined) continue;
+            const shared = options.sharedFailureOf?.(error);
+            const key = shared ?? error;
+            const failure = failures.get(key) ?? { code, cause: shared?.error ?? error, errors: [] };
+            failure.errors.push(error);
+            failures.set(key, failure);
+          }
+          for (const { code, cause, errors: parts } of failures.values()) {
+            const first = parts[0]!;
+            options.log[code === ErrorCode.INTERNAL_SERVER_ERROR ? "error" : "warn"](
+              {
+                requestId: options.requestIdOf(contextValue) ?? currentRequestId(),
+                subgraph: options.sourceOf?.(first) ?? options.service,
+                path: first.path,
+                ...(parts.length > 1 ? { paths: parts.map((e) => e.path) } : {}),
+                code,
+                err: originalOf(cause),
+              },
+              `${code}: ${first.message}`,
+            );
+          }
+        },
+      };
+    },
   };
 }

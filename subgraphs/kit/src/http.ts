@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from "@apollo/server";
+import { requestIdFrom } from "./context.ts";
 import { ErrorCode } from "./errors.ts";
+import { Headers } from "./identity.ts";
 import type { Logger } from "./logger.ts";
 import type { Health } from "./health.ts";
+import { inRequestScope } from "./request-scope.ts";
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   readonly apollo: ApolloServer<TContext>;
@@ -170,10 +173,22 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
   }
 
   return (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      log.error({ err: error }, "unhandled error in HTTP handler");
-      if (!res.headersSent) sendError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error");
-      else res.destroy();
+    // One id for the whole request: the context factories read it back from the header, and code with no
+    // context at hand (formatError masking an error) reads it from the request scope.
+    const requestId = requestIdFrom(req.headers);
+    req.headers[Headers.requestId] = requestId;
+    inRequestScope(requestId, () => handle(req, res)).catch((error: unknown) => {
+      log.error({ err: error, requestId }, "unhandled error in HTTP handler");
+      if (!res.headersSent) {
+        sendJson(res, 500, {
+          errors: [
+            {
+              message: "Internal server error",
+              extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId },
+            },
+          ],
+        });
+      } else res.destroy();
     });
   };
 }

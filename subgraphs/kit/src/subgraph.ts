@@ -8,7 +8,7 @@ import type { GraphQLSchema } from "graphql";
 import { z } from "zod";
 import { parseEnv, serverEnvShape, env, ConfigError } from "./config.ts";
 import { contextFromHeaders, type RequestContext, type UnsignedPolicy } from "./context.ts";
-import { formatErrorFor } from "./errors.ts";
+import { failureLoggingPlugin, formatErrorFor } from "./errors.ts";
 import { HealthState, type ReadinessCheck } from "./health.ts";
 import { createGraphQLHttpHandler } from "./http.ts";
 import { createLogger, logLevelFrom, type Logger } from "./logger.ts";
@@ -87,6 +87,12 @@ export async function startSubgraph(
     plugins: [
       // Federated traces would tell any caller that asks how long each resolver took; nothing here reads them.
       ApolloServerPluginInlineTraceDisabled(),
+      // Internal errors, UNAVAILABLE and TIMEOUT are logged here, where they happen, before production masks them.
+      failureLoggingPlugin<RequestContext>({
+        service: definition.name,
+        log,
+        requestIdOf: (context) => context.requestId,
+      }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
     ],
     logger: log,
