@@ -79,17 +79,19 @@ export async function prettifyJson(paths: readonly string[]): Promise<void> {
  * Rebuilds models/manifest.json from every models/<model>/model.json, checking each file's sha256 first.
  * Returns the manifest and the problems (a model.json whose .onnx is missing or differs is left out).
  */
-export async function collectManifest(): Promise<{ manifest: ModelManifest; problems: string[] }> {
+export async function collectManifest(
+  modelsDir: string = MODELS_DIR,
+): Promise<{ manifest: ModelManifest; problems: string[] }> {
   const problems: string[] = [];
   const specs = [];
-  for (const entry of await readdir(MODELS_DIR, { withFileTypes: true })) {
-    const specPath = join(MODELS_DIR, entry.name, "model.json");
+  for (const entry of await readdir(modelsDir, { withFileTypes: true })) {
+    const specPath = join(modelsDir, entry.name, "model.json");
     if (!entry.isDirectory() || !existsSync(specPath)) continue;
     try {
       const spec = await readModelSpec(specPath);
       if (spec.name !== entry.name)
         throw new Error(`name ${spec.name} differs from its folder ${entry.name}`);
-      const onnxPath = join(MODELS_DIR, entry.name, spec.file);
+      const onnxPath = join(modelsDir, entry.name, spec.file);
       if (!existsSync(onnxPath)) throw new Error(`${spec.file} is missing`);
       const sha256 = createHash("sha256")
         .update(await readFile(onnxPath))
@@ -103,10 +105,12 @@ export async function collectManifest(): Promise<{ manifest: ModelManifest; prob
   return { manifest: buildManifest(specs), problems };
 }
 
-/** Rebuilds and writes models/manifest.json (see collectManifest). */
-export async function refreshManifest(): Promise<{ manifest: ModelManifest; problems: string[] }> {
-  const { manifest, problems } = await collectManifest();
-  const path = join(MODELS_DIR, "manifest.json");
+/** Rebuilds and writes <modelsDir>/manifest.json (see collectManifest); default: the repository's models/. */
+export async function refreshManifest(
+  modelsDir: string = MODELS_DIR,
+): Promise<{ manifest: ModelManifest; problems: string[] }> {
+  const { manifest, problems } = await collectManifest(modelsDir);
+  const path = join(modelsDir, "manifest.json");
   await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);
   await prettifyJson([path]);
   return { manifest, problems };

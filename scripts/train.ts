@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   MODELS_DIR,
   modelNames,
@@ -14,17 +14,22 @@ import {
   TSX,
 } from "./models.ts";
 
-const USAGE = `usage: npm run train -- <model>|all [--data <dir>] [--keep-data] [-- <args for train.py>]
+const USAGE = `usage: npm run train -- <model>|all [--data <dir>] [--out <registry dir>] [--keep-data] [-- <args for train.py>]
        npm run train -- --manifest-only
 
 For each model: runs models/<model>/export-data.ts into a temporary folder (when present; --data uses a folder
-you give instead), then /usr/bin/python3 models/<model>/train.py --data <dir> --out models/<model>, then
+you give instead, first mapped by models/<model>/import-data.ts into a temporary folder when the model has
+one, e.g. logistics from an Olist order table), then /usr/bin/python3 models/<model>/train.py --data <dir> --out models/<model>, then
 any models/<model>/train-*.ts steps (e.g. search's re-ranker, trained on the exported model's outputs),
-then rebuilds models/manifest.json from every model.json.`;
+then rebuilds models/manifest.json from every model.json.
+--out trains into <registry dir>/<model> and writes <registry dir>/manifest.json instead, leaving the
+committed models untouched (evaluations train there; models with train-*.ts steps are refused).`;
 
 interface TrainArgs {
   readonly models: string[];
   readonly data: string | undefined;
+  /** A registry folder to train into instead of models/ (undefined: models/). */
+  readonly out: string | undefined;
   readonly keepData: boolean;
   readonly manifestOnly: boolean;
   readonly passThrough: string[];
@@ -36,11 +41,13 @@ function parse(argv: readonly string[]): TrainArgs {
   const passThrough = dashDash === -1 ? [] : argv.slice(dashDash + 1);
   const models: string[] = [];
   let data: string | undefined;
+  let out: string | undefined;
   let keepData = false;
   let manifestOnly = false;
   for (let i = 0; i < own.length; i += 1) {
     const arg = own[i] as string;
     if (arg === "--data") data = own[++i];
+    else if (arg === "--out") out = resolve(own[++i] ?? "");
     else if (arg === "--keep-data") keepData = true;
     else if (arg === "--manifest-only") manifestOnly = true;
     else if (arg === "--help" || arg === "-h") {
@@ -50,16 +57,24 @@ function parse(argv: readonly string[]): TrainArgs {
       passThrough.push(arg, ...(own[i + 1]?.startsWith("-") === false ? [own[++i] as string] : []));
     else models.push(arg);
   }
-  return { models, data, keepData, manifestOnly, passThrough };
+  return { models, data, out, keepData, manifestOnly, passThrough };
 }
 
 async function trainOne(model: string, args: TrainArgs): Promise<number> {
   const started = Date.now();
   const modelDir = join(MODELS_DIR, model);
+  const outDir = args.out === undefined ? modelDir : join(args.out, model);
   const exporter = join(modelDir, "export-data.ts");
+  const importer = join(modelDir, "import-data.ts");
   let dataDir = args.data;
   let temporary: string | undefined;
-  if (dataDir === undefined) {
+  if (dataDir !== undefined && existsSync(importer)) {
+    // A model that trains on real tables maps the folder to its training format with the serving encoder.
+    temporary = await mkdtemp(join(tmpdir(), `aisle-train-${model}-`));
+    process.stderr.write(`\n▶ ${model}: importing ${dataDir} into ${temporary}\n`);
+    await run(TSX, ["--conditions=aisle-source", importer, "--data", resolve(dataDir), "--out", temporary]);
+    dataDir = temporary;
+  } else if (dataDir === undefined) {
     temporary = await mkdtemp(join(tmpdir(), `aisle-train-${model}-`));
     dataDir = temporary;
     if (existsSync(exporter)) {
@@ -73,11 +88,13 @@ async function trainOne(model: string, args: TrainArgs): Promise<number> {
     process.stderr.write(`▶ ${model}: training (${PYTHON} models/${model}/train.py)\n`);
     await run(
       PYTHON,
-      [join(modelDir, "train.py"), "--data", dataDir, "--out", modelDir, ...args.passThrough],
+      [join(modelDir, "train.py"), "--data", dataDir, "--out", outDir, ...args.passThrough],
       PYTHON_ENV,
     );
-    await prettifyJson([join(modelDir, "model.json"), join(modelDir, "parity.json")]);
+    await prettifyJson([join(outDir, "model.json"), join(outDir, "parity.json")]);
     const steps = (await readdir(modelDir)).filter((f) => /^train-.+\.ts$/.test(f)).sort();
+    if (steps.length > 0 && args.out !== undefined)
+      throw new Error(`${model}: --out is not supported with train-*.ts steps (${steps.join(", ")})`);
     for (const step of steps) {
       process.stderr.write(`▶ ${model}: ${step}\n`);
       await run(TSX, ["--conditions=aisle-source", join(modelDir, step)]);
@@ -100,13 +117,14 @@ async function main(): Promise<void> {
       throw new Error(`No models/<model>/train.py for: ${unknown.join(", ")} (models: ${known.join(", ")})`);
     }
     requirePython();
+    if (args.out !== undefined) await mkdir(args.out, { recursive: true });
     const timings: string[] = [];
     for (const model of chosen) timings.push(`${model} ${(await trainOne(model, args)).toFixed(1)} s`);
     process.stderr.write(`\n✔ trained: ${timings.join(", ")}\n`);
   }
-  const { manifest, problems } = await refreshManifest();
+  const { manifest, problems } = await refreshManifest(args.out);
   process.stderr.write(
-    `✔ models/manifest.json: ${manifest.models.map((m) => `${m.name}@${m.version}`).join(", ") || "no models"}\n`,
+    `✔ ${args.out === undefined ? "models/manifest.json" : join(args.out, "manifest.json")}: ${manifest.models.map((m) => `${m.name}@${m.version}`).join(", ") || "no models"}\n`,
   );
   if (problems.length > 0) {
     throw new Error(`Left out of the manifest:\n${problems.map((p) => `  - ${p}`).join("\n")}`);

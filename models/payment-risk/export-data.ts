@@ -2,6 +2,11 @@
  * Writes the demo world's synthetic payments history as training data for the payment-risk model:
  *
  *   npx tsx --conditions=aisle-source models/payment-risk/export-data.ts --out <dir> [--legit 60000]
+ *   npx tsx --conditions=aisle-source models/payment-risk/export-data.ts --out <dir> --table <dir>
+ *
+ * With --table, the rows are a real fraud table's instead (Fraud_Data.csv format, read in place; the column
+ * mapping and the causal replay are in fraud-table.ts), with a `bucket` column (0–99, from the user id) that
+ * train.py splits on.
  *
  * The history (`generatePayments`, the world's own `payments` stream) is replayed in time order through the
  * subgraph's in-memory velocity store and its `computeFeatures`, i.e. exactly the code that serves requests,
@@ -19,11 +24,40 @@ import {
   MemoryVelocityStore,
   RuleEngine,
 } from "@aisle/payment-risk";
+import { readFraudTable, replayFeatures, splitBucket } from "./fraud-table.ts";
 
 const { values } = parseArgs({
-  options: { out: { type: "string" }, legit: { type: "string", default: "60000" } },
+  options: {
+    out: { type: "string" },
+    legit: { type: "string", default: "60000" },
+    table: { type: "string" },
+  },
 });
 if (values.out === undefined) throw new Error("--out <dir> is required");
+
+if (values.table !== undefined) {
+  const table = readFraudTable(values.table);
+  const replayed = replayFeatures(table.rows);
+  const csv = [["at", "pattern", "fraud", "bucket", ...FEATURE_NAMES].join(",")];
+  for (const { row, features } of replayed) {
+    csv.push(
+      [
+        new Date(row.at).toISOString(),
+        "table",
+        row.fraud,
+        splitBucket(row.userId),
+        ...Array.from(features, (x) => Number(x.toFixed(6))),
+      ].join(","),
+    );
+  }
+  await mkdir(values.out, { recursive: true });
+  await writeFile(join(values.out, "payments.csv"), `${csv.join("\n")}\n`);
+  const fraud = table.rows.filter((r) => r.fraud === 1).length;
+  process.stdout.write(
+    `wrote ${table.rows.length} rows of ${table.path} (${fraud} fraud) to ${join(values.out, "payments.csv")}\n`,
+  );
+  process.exit(0);
+}
 
 const world = demoWorld();
 const signup = new Map(world.users.map((u) => [u.id, Date.parse(u.signupAt)]));

@@ -61,9 +61,15 @@ def fit(
     lr: float = 3e-3,
     weight_decay: float = 1e-5,
     seed: int = 7,
+    unused: np.ndarray | None = None,
     log=print,
 ) -> NeuralAdditiveModel:
-    """Adam on binary cross-entropy; keeps the epoch with the best validation PR-AUC (early stopping)."""
+    """Adam on binary cross-entropy; keeps the epoch with the best validation PR-AUC (early stopping).
+
+    `unused` (a boolean mask over the features) pins those features' shape functions at zero: a column the
+    training data does not inform (e.g. constant in a real table that lacks it) then contributes exactly 0
+    to every prediction, instead of an arbitrary extrapolation when serving sees other values.
+    """
     from sklearn.metrics import average_precision_score
 
     torch.manual_seed(seed)
@@ -87,6 +93,10 @@ def fit(
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if unused is not None and unused.any():
+                with torch.no_grad():
+                    model.w2[torch.from_numpy(unused)] = 0.0
+                    model.b2[torch.from_numpy(unused)] = 0.0
         model.eval()
         with torch.no_grad():
             pv = model(xv)[0].numpy().ravel()

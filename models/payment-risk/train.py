@@ -1,9 +1,14 @@
-"""Trains the served payment-risk model on the demo world's synthetic payments history.
+"""Trains the served payment-risk model, on the demo world's synthetic payments (default) or on a real fraud table.
 
-    /usr/bin/python3 models/payment-risk/train.py [--data <dir with payments.csv>] [--out models/payment-risk]
+    /usr/bin/python3 models/payment-risk/train.py [--data <dir>] [--out models/payment-risk]
 
-Without --data (or when <dir>/payments.csv is missing) it runs export-data.ts first into a temp dir.
-Split: time-ordered, first 70 % train, next 10 % validation (early stopping), last 20 % test.
+--data is a folder with payments.csv (rows already through the serving code's features), or a real fraud
+table (Fraud_Data.csv format: export-data.ts --table maps its columns to what `assessPayment` knows and
+replays it causally through the subgraph's velocity store and feature code, see fraud-table.ts); without
+either (an empty folder, or no --data) export-data.ts writes the synthetic history first.
+Split: synthetic: time-ordered, first 70 % train, next 10 % validation (early stopping), last 20 % test.
+Real table: by user (the `bucket` column, a hash of user_id): 70 % train, 15 % validation, 15 % internal
+test, all across the whole period (the held-out rows of `npm run eval` are drawn the same way).
 Training rows are duplicated (10 %) with the velocity features zeroed and velocity_available = 0, so the
 model also answers sensibly when Redis is down (the degraded mode). Writes payment-risk.onnx (inputs:
 features [batch, F] float32; outputs: probability, logit [batch, 1] and contributions [batch, F]),
@@ -39,12 +44,25 @@ VELOCITY_FEATURES = [
 ]
 
 
-def export_data(out_dir: str) -> None:
+def export_data(out_dir: str, table: str | None = None) -> None:
     repo = os.path.abspath(os.path.join(HERE, "..", ".."))
+    extra = [] if table is None else ["--table", os.path.abspath(table)]
     subprocess.run(
-        ["npx", "tsx", "--conditions=aisle-source", "models/payment-risk/export-data.ts", "--out", out_dir],
+        ["npx", "tsx", "--conditions=aisle-source", "models/payment-risk/export-data.ts", "--out", out_dir, *extra],
         cwd=repo, check=True,
     )
+
+
+def has_table(data_dir: str) -> bool:
+    """A folder holding a real fraud table (a CSV with user_id, signup_time, purchase_time, ... class)."""
+    import glob
+
+    for path in glob.glob(os.path.join(data_dir, "*.csv")):
+        with open(path) as handle:
+            columns = handle.readline().strip().split(",")
+        if {"user_id", "signup_time", "purchase_time", "purchase_value", "device_id", "class"} <= set(columns):
+            return True
+    return False
 
 
 def degrade(x: np.ndarray, names: list[str]) -> np.ndarray:
@@ -81,16 +99,28 @@ def main() -> None:
     torch.set_num_threads(max(1, int(os.environ.get("OMP_NUM_THREADS", "1"))))
 
     data_dir = args.data
-    if data_dir is None or not os.path.exists(os.path.join(data_dir, "payments.csv")):
+    source = "synthetic"
+    if data_dir is not None and not os.path.exists(os.path.join(data_dir, "payments.csv")) and has_table(data_dir):
+        source = f"table {os.path.abspath(data_dir)}"
+        table, data_dir = data_dir, tempfile.mkdtemp(prefix="payment-risk-table-")
+        export_data(data_dir, table)
+    elif data_dir is None or not os.path.exists(os.path.join(data_dir, "payments.csv")):
         data_dir = data_dir or tempfile.mkdtemp(prefix="payment-risk-")
         export_data(data_dir)
     frame = pd.read_csv(os.path.join(data_dir, "payments.csv")).sort_values("at", kind="stable").reset_index(drop=True)
-    names = [c for c in frame.columns if c not in ("at", "pattern", "fraud")]
+    names = [c for c in frame.columns if c not in ("at", "pattern", "fraud", "bucket")]
     x = frame[names].to_numpy(dtype=np.float32)
     y = frame["fraud"].to_numpy(dtype=np.float32)
     n = len(frame)
-    tr, va, te = np.arange(0, int(0.7 * n)), np.arange(int(0.7 * n), int(0.8 * n)), np.arange(int(0.8 * n), n)
-    print(f"{n} payments, {int(y.sum())} fraud ({y.mean():.2%}); train {len(tr)}, valid {len(va)}, test {len(te)}")
+    if "bucket" in frame.columns:  # a real table: split by user, across the whole period
+        bucket = frame["bucket"].to_numpy()
+        tr, va, te = np.flatnonzero(bucket < 70), np.flatnonzero((bucket >= 70) & (bucket < 85)), np.flatnonzero(bucket >= 85)
+        split_name = "by user (hash of user_id) 70/15/15"
+    else:
+        tr, va, te = np.arange(0, int(0.7 * n)), np.arange(int(0.7 * n), int(0.8 * n)), np.arange(int(0.8 * n), n)
+        split_name = "time 70/10/20"
+    print(f"{n} payments ({source}), {int(y.sum())} fraud ({y.mean():.2%}); split {split_name}: "
+          f"train {len(tr)}, valid {len(va)}, test {len(te)}")
 
     rng = np.random.default_rng(args.seed)
     extra = rng.choice(tr, size=len(tr) // 10, replace=False)
@@ -102,7 +132,14 @@ def main() -> None:
     from sklearn.preprocessing import StandardScaler
 
     logistic = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(x_train, y_train)
-    model = fit(x_train, y_train, x[va], y[va], seed=args.seed)
+    # Features the training rows do not inform (constant before the degraded copies: a real table without
+    # IP, payment method, e-mail or addresses) contribute exactly 0, whatever serving later sees. Not
+    # velocity_available: the degraded copies are what inform it.
+    unused = (x[tr].std(0) <= 1e-6) & (np.array(names) != "velocity_available")
+    if unused.any():
+        print("not informed by the training rows (contribution pinned at 0): "
+              + ", ".join(n for n, u in zip(names, unused) if u))
+    model = fit(x_train, y_train, x[va], y[va], seed=args.seed, unused=unused)
     p_test = predict(model, x[te])
     results = {
         "logistic_regression (baseline)": metrics(y[te], logistic.predict_proba(x[te])[:, 1]),
@@ -120,16 +157,19 @@ def main() -> None:
     # on sample rows (parity.json), model.json for the manifest.
     sample = x[te][np.argsort(-p_test)[:4].tolist() + list(range(4))]
     served = results["neural_additive_model (served)"]
+    version = VERSION if source == "synthetic" else f"{VERSION}+table"
     export_onnx(
         model,
         inputs=[InputSpec("features", torch.tensor(sample), features=names)],
         outputs=[OutputSpec("probability"), OutputSpec("logit"), OutputSpec("contributions")],
         out_dir=args.out,
         name="payment-risk",
-        version=VERSION,
+        version=version,
         description="Payment fraud probability from a neural additive model (one shape function per feature); "
-        "contributions are per-feature log-odds relative to a typical payment. Trained on the demo world's "
-        "synthetic payments (models/payment-risk/export-data.ts); see CARD.md.",
+        "contributions are per-feature log-odds relative to a typical payment. "
+        + ("Trained on the demo world's synthetic payments (models/payment-risk/export-data.ts); see CARD.md."
+           if source == "synthetic" else
+           f"Trained on a real fraud table ({os.path.basename(source)}) mapped by fraud-table.ts; see CARD.md."),
         metrics={
             "test_roc_auc": round(served["roc_auc"], 4),
             "test_pr_auc": round(served["pr_auc"], 4),
@@ -140,7 +180,7 @@ def main() -> None:
     )
 
     lines = [
-        f"payment-risk {VERSION}: {n} synthetic payments, {int(y.sum())} fraud ({y.mean():.2%}); time-ordered split "
+        f"payment-risk {version}: {n} payments ({source}), {int(y.sum())} fraud ({y.mean():.2%}); split {split_name}: "
         f"train {len(tr)} / valid {len(va)} / test {len(te)} (test: {int(y[te].sum())} fraud).",
         "",
         "| model (test split) | ROC-AUC | PR-AUC | recall @ precision 0.9 | recall @ 1 % FPR |",
@@ -155,7 +195,7 @@ def main() -> None:
     lines += [f"- {k}: {v:.1%}" for k, v in by_pattern.items()]
     print("\n".join(lines))
     with open(os.path.join(args.out, "metrics.json"), "w") as handle:
-        json.dump({"version": VERSION, "rows": n, "fraud": int(y.sum()), "split": "time 70/10/20",
+        json.dump({"version": version, "source": source, "rows": n, "fraud": int(y.sum()), "split": split_name,
                    "test": results, "thresholds": table, "review_rate_by_pattern": by_pattern}, handle, indent=2)
         handle.write("\n")
 
