@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger, Headers, signIdentity, startSubgraph, type SubgraphDefinition } from "@aisle/kit";
+import { createLogger, signedHeaders, startSubgraph, type SubgraphDefinition } from "@aisle/kit";
 import { createServer } from "node:net";
 import { createPaymentRisk, riskRedisClient, type PaymentRiskInstance } from "@aisle/payment-risk";
 import { demoWorld } from "@aisle/world";
@@ -79,20 +79,19 @@ async function phase(
   const started = performance.now();
   const worker = async (): Promise<void> => {
     while (performance.now() < until) {
-      const requestId = randomUUID();
       const t0 = performance.now();
+      const requestBody = JSON.stringify({ query: ASSESS, variables: { input: inputFor(counter.next++) } });
       const response = await fetch(url, {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          [Headers.requestId]: requestId,
-          [Headers.identity]: signIdentity(
+          ...signedHeaders(
             { userId: "bench", scopes: ["service:checkout"] },
-            requestId,
+            { subgraph: "payment-risk", body: requestBody },
             SECRET,
           ),
         },
-        body: JSON.stringify({ query: ASSESS, variables: { input: inputFor(counter.next++) } }),
+        body: requestBody,
       });
       const body = (await response.json()) as {
         data?: { assessPayment?: { degraded: boolean } | null };

@@ -1,7 +1,15 @@
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEV_INTERNAL_SECRET, signIdentity, startSubgraph, type RunningServer } from "@aisle/kit";
-import { signToken } from "@aisle/gateway";
+import {
+  DEV_INTERNAL_SECRET,
+  signedHeaders,
+  signIdentity,
+  startSubgraph,
+  type RunningServer,
+} from "@aisle/kit";
+import { signToken, startGateway } from "@aisle/gateway";
 import { userProfileSubgraph } from "@aisle/user-profile";
 import { demoWorld } from "@aisle/world";
 import { startLocalSupergraph, type LocalSupergraph } from "../scripts/local-supergraph.ts";
@@ -12,6 +20,7 @@ import {
 } from "../operations/__generated__/graphql.ts";
 import { codes, postGraphQL, type GraphQLResult } from "./graphql-client.ts";
 import { testLog } from "./quiet-log.ts";
+import { deleteRedisKeys } from "./redis-cleanup.ts";
 
 /*
  * The caller matrix: every kind of caller against every private field of User, field by field, through the
@@ -49,9 +58,14 @@ const bearer = (name: string) => ({ authorization: `Bearer ${tokens[name]}` });
 const forgedIdentity = (userId: string, requestId: string) =>
   signIdentity(
     { userId, scopes: ["shopper", "service:ops"] },
-    requestId,
+    { requestId, subgraph: "user-profile", body: "" },
     "attacker-guess-of-the-secret-0000",
   );
+/** A call to `subgraph` signed with the gateway's (dev) secret for exactly the body postGraphQL sends. */
+const gatewaySigned =
+  (userId: string, scopes: string[], subgraph = "user-profile") =>
+  (body: string) =>
+    signedHeaders({ userId, scopes }, { subgraph, body }, DEV_INTERNAL_SECRET);
 
 const PRIVATE_FIELDS = ["email", "location", "signupAt", "accountStatus"] as const;
 
@@ -133,7 +147,7 @@ const matrix: Record<string, { headers: () => Record<string, string>; expect: Ex
       "x-request-id": "req-replay-1",
       "x-aisle-identity": signIdentity(
         { userId: userA.id, scopes: ["shopper"] },
-        "req-replay-1",
+        { requestId: "req-replay-1", subgraph: "user-profile", body: "" },
         DEV_INTERNAL_SECRET,
       ),
     }),
@@ -313,14 +327,6 @@ describe("straight to the user-profile subgraph (bypassing the gateway)", () => 
       "x-request-id": "req-direct-1",
       "x-aisle-identity": forgedIdentity(userA.id, "req-direct-1"),
     }),
-    "real signature replayed on another request id": () => ({
-      "x-request-id": "req-direct-2",
-      "x-aisle-identity": signIdentity(
-        { userId: userA.id, scopes: ["service:ops"] },
-        "req-direct-1",
-        DEV_INTERNAL_SECRET,
-      ),
-    }),
     "garbage identity header": () => ({ "x-aisle-identity": "v1.e30.AAAA" }),
   };
 
@@ -347,14 +353,7 @@ describe("straight to the user-profile subgraph (bypassing the gateway)", () => 
   }
 
   it("serves private fields to a correctly signed identity (the control: the forgeries above are what fails)", async () => {
-    const headers = {
-      "x-request-id": "req-direct-ok",
-      "x-aisle-identity": signIdentity(
-        { userId: userA.id, scopes: ["shopper"] },
-        "req-direct-ok",
-        DEV_INTERNAL_SECRET,
-      ),
-    };
+    const headers = gatewaySigned(userA.id, ["shopper"]);
     const result = await postGraphQL(url, UserProfileDocument, { id: userA.id }, headers);
     expect(result.body).toEqual({ data: { user: fullProfile(userA) } });
   });
@@ -391,15 +390,155 @@ describe("a subgraph configured to refuse unsigned calls (the production default
       strict.url,
       UserProfileDocument,
       { id: userB.id },
-      {
-        "x-request-id": "r-2",
-        "x-aisle-identity": signIdentity(
-          { userId: userB.id, scopes: ["shopper"] },
-          "r-2",
-          DEV_INTERNAL_SECRET,
-        ),
-      },
+      gatewaySigned(userB.id, ["shopper"]),
     );
     expect(signed.body).toEqual({ data: { user: fullProfile(userB) } });
+  });
+});
+
+describe("a gateway signature captured on the wire", () => {
+  interface Captured {
+    readonly headers: Record<string, string>;
+    readonly body: string;
+  }
+  const captured: Captured[] = [];
+  let wiretap: Server;
+  let tapped: RunningServer;
+
+  beforeAll(async () => {
+    // Stands between a gateway and user-profile: keeps what the gateway sends and delivers none of it, so
+    // every captured signature is unused and each refusal below comes from what it is bound to.
+    wiretap = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        captured.push({
+          headers: {
+            "x-request-id": String(req.headers["x-request-id"]),
+            "x-aisle-identity": String(req.headers["x-aisle-identity"]),
+          },
+          body: Buffer.concat(chunks).toString("utf8"),
+        });
+        res.writeHead(503, { "content-type": "text/plain" }).end("intercepted");
+      });
+    });
+    await new Promise<void>((resolve) => wiretap.listen(0, "127.0.0.1", resolve));
+    const { port } = wiretap.address() as AddressInfo;
+    tapped = await startGateway({
+      port: 0,
+      log: testLog,
+      subgraphUrls: { ...supergraph.subgraphs, "user-profile": `http://127.0.0.1:${port}/graphql` },
+    });
+  });
+  afterAll(async () => {
+    await tapped?.close();
+    await new Promise((resolve) => wiretap?.close(resolve));
+  });
+
+  /** Shopper A asks for their profile through the tapped gateway; returns what went to user-profile. */
+  async function capture(): Promise<Captured> {
+    const before = captured.length;
+    await postGraphQL(tapped.url, MyProfileDocument, {}, bearer("shopperA"));
+    expect(captured.length).toBeGreaterThan(before);
+    return captured[before]!;
+  }
+
+  async function send(url: string, call: Captured, body = call.body, extra: Record<string, string> = {}) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...call.headers, ...extra },
+      body,
+    });
+    const json = (await response.json()) as GraphQLResult["body"];
+    return { status: response.status, codes: (json.errors ?? []).map((e) => e.extensions?.["code"]), json };
+  }
+
+  it("is refused with another body, by another subgraph and on another request id (401 UNAUTHENTICATED)", async () => {
+    const call = await capture();
+    const userProfile = supergraph.subgraphs["user-profile"]!;
+    const otherQuery = JSON.stringify({
+      query: "query ($id: ID!) { user(id: $id) { id email accountStatus } }",
+      variables: { id: userB.id },
+    });
+    const replays: [string, string, string, Record<string, string>][] = [
+      ["another query", userProfile, otherQuery, {}],
+      ["the same query with one byte more", userProfile, `${call.body} `, {}],
+      ["another subgraph (catalog)", supergraph.subgraphs["catalog"]!, call.body, {}],
+      ["another subgraph (payment-risk)", supergraph.subgraphs["payment-risk"]!, call.body, {}],
+      ["another request id", userProfile, call.body, { "x-request-id": "req-elsewhere" }],
+    ];
+    for (const [what, url, body, extra] of replays) {
+      const result = await send(url, call, body, extra);
+      expect({ what, status: result.status, codes: result.codes, data: result.json.data }).toEqual({
+        what,
+        status: 401,
+        codes: ["UNAUTHENTICATED"],
+        data: undefined,
+      });
+    }
+  });
+
+  it("is accepted once where it belongs, then refused as a replay (401 UNAUTHENTICATED)", async () => {
+    const call = await capture();
+    const userProfile = supergraph.subgraphs["user-profile"]!;
+    // The refusals above did not use it up: the original, delivered late, is served as shopper A.
+    const original = await send(userProfile, call);
+    expect(original.status).toBe(200);
+    expect(original.json).toEqual({ data: { me: fullProfile(userA) } });
+    const again = await send(userProfile, call);
+    expect({ status: again.status, codes: again.codes, data: again.json.data }).toEqual({
+      status: 401,
+      codes: ["UNAUTHENTICATED"],
+      data: undefined,
+    });
+  });
+
+  it("is never reused by the gateway: every subgraph fetch carries its own signature", async () => {
+    for (let i = 0; i < 5; i += 1) await capture();
+    const signatures = captured.map((c) => c.headers["x-aisle-identity"]);
+    expect(new Set(signatures).size).toBe(signatures.length);
+  });
+});
+
+describe("two replicas of a subgraph sharing the Redis replay store", () => {
+  const prefix = `test:replay:${randomUUID().slice(0, 8)}:`;
+  const replicas: RunningServer[] = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i += 1) {
+      replicas.push(
+        await startSubgraph(userProfileSubgraph, {
+          port: 0,
+          log: testLog,
+          env: {
+            NODE_ENV: "production",
+            AISLE_INTERNAL_SECRET: DEV_INTERNAL_SECRET.replace("dev", "tst"),
+            AISLE_REPLAY_STORE: "redis",
+            AISLE_REPLAY_KEY_PREFIX: prefix,
+            AISLE_REPLAY_TIMEOUT_MS: "2000",
+          },
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.close()));
+    await deleteRedisKeys(`${prefix}*`);
+  });
+
+  it("serves a signed call on one replica and refuses the same call on the other (401)", async () => {
+    const secret = DEV_INTERNAL_SECRET.replace("dev", "tst");
+    const body = JSON.stringify({ query: "{ me { id email } }" });
+    const headers = {
+      "content-type": "application/json",
+      ...signedHeaders({ userId: userA.id, scopes: ["shopper"] }, { subgraph: "user-profile", body }, secret),
+    };
+    const first = await fetch(replicas[0]!.url, { method: "POST", headers, body });
+    expect(await first.json()).toEqual({ data: { me: { id: userA.id, email: userA.email } } });
+    const second = await fetch(replicas[1]!.url, { method: "POST", headers, body });
+    expect(second.status).toBe(401);
+    expect(((await second.json()) as GraphQLResult["body"]).errors?.[0]?.extensions?.["code"]).toBe(
+      "UNAUTHENTICATED",
+    );
   });
 });

@@ -8,8 +8,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEV_INTERNAL_SECRET,
-  Headers,
-  signIdentity,
+  signedHeaders,
   startSubgraph,
   type Logger,
   type RunningServer,
@@ -27,7 +26,7 @@ import {
   type RedisAssessmentLog,
 } from "@aisle/payment-risk";
 import { closedPort, tcpProxy, type TcpProxy } from "@aisle/kit/testing";
-import { postGraphQL, codes } from "./graphql-client.ts";
+import { postGraphQL, codes, type SignedHeaders } from "./graphql-client.ts";
 import { testLog } from "./quiet-log.ts";
 import { deleteRedisKeys } from "./redis-cleanup.ts";
 
@@ -62,13 +61,9 @@ const ASSESS = /* GraphQL */ `
   }
 `;
 
-/** Calls a subgraph the way the gateway does: a signed identity bound to the request id. */
-function as(scopes: string[], userId: string | null = null): Record<string, string> {
-  const requestId = randomUUID();
-  return {
-    [Headers.requestId]: requestId,
-    [Headers.identity]: signIdentity({ userId, scopes }, requestId, DEV_INTERNAL_SECRET),
-  };
+/** Calls the subgraph the way the gateway does: a signed identity bound to the request, the subgraph and the body. */
+function as(scopes: string[], userId: string | null = null): SignedHeaders {
+  return (body) => signedHeaders({ userId, scopes }, { subgraph: "payment-risk", body }, DEV_INTERNAL_SECRET);
 }
 const checkout = () => as(["service:checkout"], "checkout");
 

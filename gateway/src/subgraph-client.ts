@@ -2,7 +2,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { GraphQLError } from "graphql";
 import { Agent, errors as undiciErrors, request } from "undici";
-import { ANONYMOUS, ErrorCode, Headers, signIdentity } from "@aisle/kit";
+import { ANONYMOUS, ErrorCode, signedHeaders } from "@aisle/kit";
 import type { GatewayContext } from "./context.ts";
 import { documentOf, failedFetchResponse, fetchPaths } from "./fetch-failure.ts";
 
@@ -46,22 +46,26 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { query, variables, operationName } = options.request;
-    const payload = { query, variables, operationName };
+    // Signed as the exact bytes sent: the signature is bound to this body and this subgraph (docs/adr/0003).
+    const requestBody = JSON.stringify({ query, variables, operationName });
     const context = options.context as Partial<GatewayContext>;
     const requestId = context.requestId ?? "gateway-internal";
     const identity = context.identity ?? ANONYMOUS;
     const headers: Record<string, string> = {
       "content-type": "application/json",
       accept: "application/graphql-response+json, application/json",
-      [Headers.requestId]: requestId,
-      [Headers.identity]: signIdentity(identity, requestId, this.#options.internalSecret),
+      ...signedHeaders(
+        identity,
+        { requestId, subgraph: this.#options.name, body: requestBody },
+        this.#options.internalSecret,
+      ),
     };
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(this.#options.url, {
         method: "POST",
         headers,
-        body: JSON.stringify(payload),
+        body: requestBody,
         dispatcher: this.#agent,
         signal: AbortSignal.timeout(this.#options.timeoutMs),
       });

@@ -18,14 +18,15 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   readonly maxDiscardBytes?: number;
   readonly health: Health;
   readonly log: Logger;
-  readonly context: (req: IncomingMessage) => Promise<TContext>;
+  /** Builds a request's context; `body` is the request body exactly as received (empty for a GET). */
+  readonly context: (req: IncomingMessage, body: Uint8Array) => Promise<TContext>;
 }
 
 /** How much of an oversized body is read and thrown away so the client receives its 413 (see readBody). */
 const DEFAULT_DISCARD_FLOOR = 16 * 1024 * 1024;
 
 type BodyRead =
-  | { readonly kind: "ok"; readonly text: string }
+  | { readonly kind: "ok"; readonly bytes: Buffer }
   /** `drained`: the whole body was read, so the client is done writing and will read the 413. */
   | { readonly kind: "too-large"; readonly drained: boolean };
 
@@ -62,11 +63,7 @@ function readBody(req: IncomingMessage, limit: number, discardLimit: number): Pr
     }
     function onEnd(): void {
       stop();
-      resolve(
-        tooLarge
-          ? { kind: "too-large", drained: true }
-          : { kind: "ok", text: Buffer.concat(chunks).toString("utf8") },
-      );
+      resolve(tooLarge ? { kind: "too-large", drained: true } : { kind: "ok", bytes: Buffer.concat(chunks) });
     }
     function onError(error: Error): void {
       stop();
@@ -127,6 +124,7 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
     }
 
     let body: unknown = undefined;
+    let bytes: Buffer = Buffer.alloc(0);
     if (req.method === "POST") {
       const read = await readBody(req, maxBodyBytes, maxDiscardBytes);
       if (read.kind === "too-large") {
@@ -135,7 +133,8 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
         sendError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, `Request body exceeds ${maxBodyBytes} bytes`);
         return;
       }
-      const text = read.text;
+      bytes = read.bytes;
+      const text = bytes.toString("utf8");
       if (isJsonContentType(req.headers["content-type"])) {
         try {
           body = JSON.parse(text);
@@ -160,7 +159,7 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
     };
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
-      context: () => options.context(req),
+      context: () => options.context(req, bytes),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;

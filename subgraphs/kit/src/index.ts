@@ -17,3 +17,4 @@ export * from "./money.ts";
 export * from "./ndjson-journal.ts";
 export * from "./container.ts";
 export * from "./redis.ts";
+export * from "./replay-cache.ts";

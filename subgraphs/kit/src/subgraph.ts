@@ -7,11 +7,12 @@ import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin
 import type { GraphQLSchema } from "graphql";
 import { z } from "zod";
 import { parseEnv, serverEnvShape, env, ConfigError } from "./config.ts";
-import { contextFromHeaders, type RequestContext, type UnsignedPolicy } from "./context.ts";
+import { contextFromRequest, type RequestContext, type UnsignedPolicy } from "./context.ts";
 import { failureLoggingPlugin, formatErrorFor } from "./errors.ts";
 import { HealthState, type ReadinessCheck } from "./health.ts";
 import { createGraphQLHttpHandler } from "./http.ts";
 import { createLogger, logLevelFrom, type Logger } from "./logger.ts";
+import { createReplayCache } from "./replay-cache.ts";
 import { runUntilSignalled, startHttpServer, type RunningServer } from "./server.ts";
 
 /** The development secret documented in the README; refused in production. */
@@ -26,6 +27,21 @@ export const subgraphEnvShape = {
    * it with 401. Default: reject in production, anonymous in development.
    */
   AISLE_UNSIGNED_REQUESTS: z.enum(["anonymous", "reject"]).optional(),
+  /**
+   * Where the nonces of accepted gateway signatures are kept, so each signature is accepted once: `memory`
+   * (this process only) or `redis` (shared by every replica; needed as soon as a subgraph runs more than one).
+   * Default: redis in production, memory in development.
+   */
+  AISLE_REPLAY_STORE: z.enum(["memory", "redis"]).optional(),
+  /** Redis of the replay store. Default redis://127.0.0.1:6379. */
+  AISLE_REPLAY_REDIS_URL: env.url("redis://127.0.0.1:6379"),
+  /** Prefix of the replay store's keys. Default aisle:replay: */
+  AISLE_REPLAY_KEY_PREFIX: z.string().min(1).default("aisle:replay:"),
+  /**
+   * Bound on one replay-store call, ms. Past it (or with Redis down) the process's own memory decides, so a
+   * Redis outage does not take the subgraph down. Default 100.
+   */
+  AISLE_REPLAY_TIMEOUT_MS: env.positiveInt(100),
 };
 
 export type SubgraphEnv = z.infer<z.ZodObject<typeof subgraphEnvShape>>;
@@ -59,14 +75,15 @@ export interface StartOptions {
 export function resolveSubgraphEnv(
   definition: SubgraphDefinition,
   source: Readonly<Record<string, string | undefined>>,
-): SubgraphEnv & { PORT: number; unsignedPolicy: UnsignedPolicy } {
+): SubgraphEnv & { PORT: number; unsignedPolicy: UnsignedPolicy; replayStore: "memory" | "redis" } {
   const parsed = parseEnv({ ...subgraphEnvShape, PORT: env.port(definition.defaultPort) }, source);
   const production = parsed.NODE_ENV === "production";
   if (production && parsed.AISLE_INTERNAL_SECRET === DEV_INTERNAL_SECRET) {
     throw new ConfigError(["AISLE_INTERNAL_SECRET: must be set to a private value when NODE_ENV=production"]);
   }
   const unsignedPolicy = parsed.AISLE_UNSIGNED_REQUESTS ?? (production ? "reject" : "anonymous");
-  return { ...parsed, unsignedPolicy };
+  const replayStore = parsed.AISLE_REPLAY_STORE ?? (production ? "redis" : "memory");
+  return { ...parsed, unsignedPolicy, replayStore };
 }
 
 /** Starts a subgraph in this process: the way `main.ts`, the all-in-one demo and the tests all boot one. */
@@ -98,9 +115,20 @@ export async function startSubgraph(
     logger: log,
   });
   await apollo.start();
+  const replayCache = await createReplayCache(
+    {
+      store: config.replayStore,
+      redisUrl: config.AISLE_REPLAY_REDIS_URL,
+      keyPrefix: config.AISLE_REPLAY_KEY_PREFIX,
+      timeoutMs: config.AISLE_REPLAY_TIMEOUT_MS,
+    },
+    log,
+  );
   const contextOptions = {
+    subgraph: definition.name,
     internalSecret: config.AISLE_INTERNAL_SECRET,
     unsignedPolicy: config.unsignedPolicy,
+    replayCache,
     log,
   };
   const running = await startHttpServer({
@@ -115,12 +143,13 @@ export async function startSubgraph(
       maxBodyBytes: config.MAX_BODY_BYTES,
       health,
       log,
-      context: async (req) => contextFromHeaders(req.headers, contextOptions),
+      context: (req, body) => contextFromRequest(req.headers, body, contextOptions),
     }),
     onCloseStart: () => health.markStopping(),
     onClosed: async () => {
       await apollo.stop();
       await parts.close?.();
+      await replayCache.close();
     },
   });
   log.info({ url: running.url }, `${definition.name} subgraph ready`);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSubgraph, type RunningServer } from "@aisle/kit";
 import { demoLogistics, demoWorld } from "@aisle/world";
-import { postGraphQL, signedAs } from "../../../tests/graphql-client.ts";
+import { postGraphQL, signedAs, type SignedHeaders } from "../../../tests/graphql-client.ts";
 import { testLog } from "../../../tests/quiet-log.ts";
 import { logisticsSubgraph, seedActiveShipments } from "./index.ts";
 import { deleteRedisKeys } from "../../../tests/redis-cleanup.ts";
@@ -35,7 +35,7 @@ afterAll(async () => {
   await deleteRedisKeys(`${NAMESPACE}:*`);
 });
 
-const asOps = (): Record<string, string> => signedAs("svc-ops", ["service:ops"]);
+const asOps = (): SignedHeaders => signedAs("svc-ops", ["service:ops"], "logistics");
 
 const OPTIONS = `query($items: [CartItemInput!]!, $d: DestinationInput!) {
   deliveryOptions(items: $items, destination: $d) { degraded options { carrier { id } service p50Days } }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSubgraph, type RunningServer } from "@aisle/kit";
-import { postGraphQL, signedAs } from "../../../tests/graphql-client.ts";
+import { postGraphQL, signedAs, type SignedHeaders } from "../../../tests/graphql-client.ts";
 import { testLog } from "../../../tests/quiet-log.ts";
 import { logisticsSubgraph } from "./index.ts";
 import { JOURNAL_FILE } from "./tracking.journal.ts";
@@ -29,7 +29,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const asOps = (): Record<string, string> => signedAs("svc-ops", ["service:ops"]);
+const asOps = (): SignedHeaders => signedAs("svc-ops", ["service:ops"], "logistics");
 
 const RECORD = `mutation($events: [ShipmentEventInput!]!) {
   recordShipmentEvent(events: $events) { applied duplicates rejected results { eventId outcome reason } }

@@ -50,7 +50,7 @@ function payment(overrides: Record<string, unknown> = {}): Record<string, unknow
 }
 
 const assess = (input: Record<string, unknown>) =>
-  postGraphQL(server.url, ASSESS, { input }, signedAs("checkout", ["service:checkout"]));
+  postGraphQL(server.url, ASSESS, { input }, signedAs("checkout", ["service:checkout"], "payment-risk"));
 
 describe("assessPayment and the card-number guard", () => {
   it("assesses payments whose order id holds a Luhn-valid millisecond timestamp", async () => {
