@@ -34,7 +34,7 @@ Protocol (no look-ahead):
   The P90's quantile level adapts to its own misses (adaptive conformal inference; each order counts once its
   P90 date has passed); its step is the smallest of ACI_GAMMAS whose pooled backtest coverage is in 0.90 +- 0.02.
   The static rule (one shift and scale from the calibration slice) and the uncalibrated model are reported too.
-- Baselines on the same test orders: the marketplace's estimate; the per-state median and P90 of the training
+- Baselines on the same test orders: the marketplace's estimate at the date the data gives; the per-state median and P90 of the training
   orders (states with < 10 training orders, or rows without a state, use the overall median/P90); and a live
   per-state median of the orders delivered in the 28 days before each purchase.
 """
@@ -420,8 +420,10 @@ def prepare(raw: pd.DataFrame) -> pd.DataFrame:
     frame["estimated"] = pd.to_datetime(frame["order_estimated_delivery_date"], errors="coerce")
     frame = frame.dropna(subset=["purchase", "delivered", "estimated"])
     frame["days"] = (frame["delivered"] - frame["purchase"]).dt.total_seconds() / DAY
-    # The marketplace's promise: the end of the estimated date, in days after the purchase (shown at checkout).
-    frame["promise_days"] = ((frame["estimated"] + pd.Timedelta(days=1)) - frame["purchase"]).dt.total_seconds() / DAY
+    # The marketplace's estimate at the date the data gives (midnight starting the estimated date), in days after
+    # the purchase (shown at checkout). Until 2026-12 this was the END of that date, one day later, which inflated
+    # the baseline's error.
+    frame["promise_days"] = (frame["estimated"] - frame["purchase"]).dt.total_seconds() / DAY
     return frame[frame["days"] > 0].sort_values("purchase", kind="stable").reset_index(drop=True)
 
 

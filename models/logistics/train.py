@@ -2,6 +2,9 @@
 
     /usr/bin/python3 models/logistics/train.py --data <dir from export-data.ts> --out models/logistics
 
+A folder written by import-data.ts from a real order table (meta.json with a "source", e.g. Olist) is
+trained by real.py instead: `npm run train -- logistics --data /work/shared/datasets/olist`.
+
 Split by order time: the first 70 % of days train (a random tenth of them steers early stopping), the next
 10 % calibrate (split conformal, see lognormal.py), the last 20 % are held out and scored. Writes
 logistics.onnx (features [batch, F] -> mu, sigma of log delivery days, calibration baked in), model.json,
@@ -53,12 +56,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", required=True)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent))
-    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=None, help="most epochs (default 40 demo, 200 real tables)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     set_seed(args.seed)
 
     meta = json.loads(Path(args.data, "meta.json").read_text())
+    if meta.get("source") is not None:
+        from real import train_real
+
+        train_real(args.data, args.out, meta, epochs=args.epochs or 200, seed=args.seed, version=f"{VERSION}-{meta['source']}")
+        return
+    args.epochs = args.epochs or 40
     features = meta["features"]
     frame = pd.read_csv(os.path.join(args.data, "shipments.csv"))
     train, cal, test = time_split(frame, "order_day")

@@ -1,0 +1,346 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { BatchedModel, ModelRegistry } from "@aisle/ml";
+import { parseCsvRows } from "../../subgraphs/catalog/src/import/csv.ts";
+import {
+  DELIVERY_MODEL,
+  deliveryContract,
+  lastArrivalQuantile,
+  Z,
+  type DeliveryDistribution,
+} from "../../subgraphs/logistics/src/delivery.model.ts";
+import { quantilePromise } from "../../subgraphs/logistics/src/promise.strategy.ts";
+import { ORDER_FILES, parseOlistTime, readOrderTable, type OlistOrder } from "./olist.ts";
+
+/**
+ * The delivery model as served, scored on orders it never saw.
+ *
+ *   npm run eval -- logistics --train <dir> --data <dir> [--file <table>] [--out <json>] [--seed 7]
+ *
+ * 1. Trains exactly as `npm run train -- logistics --data <train>` does (scripts/train.ts: import-data.ts maps the
+ *    table with the subgraph's encoder, train.py/real.py fits and exports), but into a temporary registry
+ *    (`--out`), so the committed demo model is untouched.
+ * 2. Loads that registry with @aisle/ml and scores every delivered order of `--data` through the subgraph's
+ *    `deliveryContract` (its feature encoder) and `BatchedModel` (onnxruntime-node): the served path. The P50,
+ *    P90 and promise come from the subgraph's own `lastArrivalQuantile` and `quantilePromise(0.9)`.
+ * 3. When `--train` and `--data` are the same folder, the last 20 % of its delivered orders by purchase time
+ *    are scored and training sees only the rows purchased before the first of them (the cut is written out).
+ *
+ * Baselines on the same orders: the per-state median and P90 of the training orders (a state with fewer than 10
+ * uses the overall figure), and the marketplace's estimate at the date the data gives
+ * (`order_estimated_delivery_date`, midnight starting that date; not the end of that day).
+ *
+ * Without `--train` this runs eval.py, the research evaluation that refits on internal windows of `--data`.
+ */
+
+const DAY_MS = 86_400_000;
+const HOLDOUT_SHARE = 0.2;
+const BOOTSTRAP = 2000;
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const TSX = join(REPO, "node_modules/.bin/tsx");
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  strict: false,
+  options: {
+    train: { type: "string" },
+    data: { type: "string" },
+    file: { type: "string" },
+    out: { type: "string" },
+    seed: { type: "string" },
+    keep: { type: "boolean" },
+  },
+});
+
+function runChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { cwd: REPO, stdio: "inherit", env: { ...process.env, ...env } });
+    child.on("error", fail);
+    child.on("exit", (code, signal) =>
+      code === 0
+        ? done()
+        : fail(new Error(`${command} ${args.join(" ")} failed (${signal ?? `exit ${code}`})`)),
+    );
+  });
+}
+
+if (values.train === undefined) {
+  // The research evaluation (refits on internal windows); every argument passes through.
+  await runChild("/usr/bin/python3", [join(REPO, "models/logistics/eval.py"), ...process.argv.slice(2)], {
+    PYTHONPATH: join(REPO, "models"),
+    PYTHONUNBUFFERED: "1",
+  });
+  process.exit(0);
+}
+if (typeof values.data !== "string" || typeof values.train !== "string" || positionals.length > 0) {
+  throw new Error(
+    "usage: npm run eval -- logistics --train <dir> --data <dir> [--file <table>] [--out <json>]",
+  );
+}
+const trainDir = resolve(values.train);
+const dataDir = resolve(values.data);
+const file = typeof values.file === "string" ? values.file : undefined;
+const seed = Number(typeof values.seed === "string" ? values.seed : "7");
+const sameFolder = trainDir === dataDir;
+
+// ---- the scored orders and the training folder -------------------------------------------------------------
+const scoredTable = await readOrderTable(dataDir, file);
+const mainName = basename(scoredTable.path);
+const work = await mkdtemp(join(tmpdir(), "aisle-eval-logistics-"));
+let scored: OlistOrder[] = scoredTable.orders;
+let cutAt: number | undefined;
+let trainFolder = trainDir;
+
+/** A folder of links to `dir`'s files except the main table, which is `main` (a link, or written text). */
+async function linkFolder(dir: string, target: string, main: string, mainText?: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith(".csv")) continue;
+    if ((ORDER_FILES as readonly string[]).includes(name) && name !== main) continue;
+    if (name === main && mainText !== undefined) await writeFile(join(target, name), mainText);
+    else await symlink(join(dir, name), join(target, name));
+  }
+}
+
+const quoteCell = (c: string) => (/[",\n\r]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
+
+if (sameFolder) {
+  // Fixed rule: the last HOLDOUT_SHARE of the delivered orders by purchase time are scored; training keeps the
+  // rows (any status) purchased before the first of them.
+  const first = Math.floor(scoredTable.orders.length * (1 - HOLDOUT_SHARE));
+  cutAt = (scoredTable.orders[first] as OlistOrder).purchasedAt;
+  scored = scoredTable.orders.filter((o) => o.purchasedAt >= (cutAt as number));
+  const [header, ...rows] = parseCsvRows(await readFile(scoredTable.path, "utf8"));
+  if (header === undefined) throw new Error(`${scoredTable.path} is empty`);
+  const column = header.cells.indexOf("order_purchase_timestamp");
+  const kept = rows.filter((r) => parseOlistTime(r.cells[column]) < (cutAt as number));
+  const text = [header, ...kept].map((r) => r.cells.map(quoteCell).join(",")).join("\n");
+  trainFolder = join(work, "train");
+  await mkdir(trainFolder);
+  await linkFolder(dataDir, trainFolder, mainName, `${text}\n`);
+} else if (file !== undefined) {
+  trainFolder = join(work, "train");
+  await mkdir(trainFolder);
+  await linkFolder(trainDir, trainFolder, file);
+}
+if (!existsSync(trainFolder)) throw new Error(`${trainFolder} does not exist`);
+
+// ---- train exactly as `npm run train` does, into a temporary registry ------------------------------------
+const registryDir = join(work, "registry");
+process.stderr.write(`▶ training: npm run train -- logistics --data ${trainFolder} --out ${registryDir}\n`);
+await runChild(
+  TSX,
+  [
+    "--conditions=aisle-source",
+    join(REPO, "scripts/train.ts"),
+    "logistics",
+    "--data",
+    trainFolder,
+    "--out",
+    registryDir,
+    "--",
+    "--seed",
+    String(seed),
+  ],
+  { OMP_NUM_THREADS: process.env["OMP_NUM_THREADS"] ?? "1" },
+);
+const trainTable = await readOrderTable(trainFolder, sameFolder || file !== undefined ? mainName : undefined);
+
+// ---- score through the served path -----------------------------------------------------------------------
+const registry = await ModelRegistry.load({ modelsDir: registryDir });
+const model = await BatchedModel.create(registry, DELIVERY_MODEL, deliveryContract, {
+  maxBatchSize: 4096,
+  timeoutMs: 60_000,
+});
+const answers = await model.predictBatch(scored.map((o) => o.row));
+await model.close();
+const promise = quantilePromise(0.9);
+
+interface Forecast {
+  readonly p50: number;
+  readonly p90: number;
+  /** Days from purchase to the end of the promised calendar day. */
+  readonly promiseEnd: number;
+}
+const endOfDay = (purchasedAt: number, days: number) =>
+  (Math.floor((purchasedAt + days * DAY_MS) / DAY_MS) * DAY_MS + DAY_MS - purchasedAt) / DAY_MS;
+
+const modelForecasts: Forecast[] = scored.map((o, i) => {
+  const answer = answers[i];
+  if (answer === undefined || answer instanceof Error) throw answer ?? new Error(`no answer for ${o.id}`);
+  const d = answer as DeliveryDistribution;
+  return {
+    p50: lastArrivalQuantile([d], 0.5, Z.p50),
+    p90: lastArrivalQuantile([d], 0.9, Z.p90),
+    promiseEnd: endOfDay(o.purchasedAt, promise.promiseDays([d])),
+  };
+});
+
+const days = (o: OlistOrder) => (o.deliveredAt - o.purchasedAt) / DAY_MS;
+function quantileOf(sorted: readonly number[], q: number): number {
+  // numpy's default (linear) interpolation
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+}
+function perState(q: number): (o: OlistOrder) => number {
+  const all = trainTable.orders.map(days).sort((a, b) => a - b);
+  const overall = quantileOf(all, q);
+  const byState = new Map<string, number[]>();
+  for (const o of trainTable.orders)
+    if (o.state !== "") byState.set(o.state, [...(byState.get(o.state) ?? []), days(o)]);
+  const table = new Map(
+    [...byState]
+      .filter(([, v]) => v.length >= 10)
+      .map(([s, v]) => [
+        s,
+        quantileOf(
+          v.sort((a, b) => a - b),
+          q,
+        ),
+      ]),
+  );
+  return (o) => table.get(o.state) ?? overall;
+}
+const stateP50 = perState(0.5);
+const stateP90 = perState(0.9);
+const methods: Record<string, Forecast[]> = {
+  model: modelForecasts,
+  per_state: scored.map((o) => ({
+    p50: stateP50(o),
+    p90: stateP90(o),
+    promiseEnd: endOfDay(o.purchasedAt, stateP90(o)),
+  })),
+  marketplace_estimate: scored.map((o) => {
+    const estimate = (o.estimatedAt - o.purchasedAt) / DAY_MS;
+    return { p50: estimate, p90: estimate, promiseEnd: endOfDay(o.purchasedAt, estimate) };
+  }),
+};
+
+// ---- metrics with bootstrap intervals ---------------------------------------------------------------------
+const y = scored.map(days);
+type PerRow = Record<string, (i: number, f: readonly Forecast[]) => number>;
+const PER_ROW: PerRow = {
+  p50_mae_days: (i, f) => Math.abs((y[i] as number) - (f[i] as Forecast).p50),
+  p50_coverage: (i, f) => ((y[i] as number) <= (f[i] as Forecast).p50 ? 1 : 0),
+  p90_coverage: (i, f) => ((y[i] as number) <= (f[i] as Forecast).p90 ? 1 : 0),
+  mean_p90_days: (i, f) => (f[i] as Forecast).p90,
+  late_promise_rate: (i, f) => ((y[i] as number) > (f[i] as Forecast).promiseEnd ? 1 : 0),
+};
+const n = scored.length;
+let state = seed >>> 0 || 1;
+const rand = () => {
+  // xorshift32: a seeded, reproducible bootstrap
+  state ^= state << 13;
+  state >>>= 0;
+  state ^= state >>> 17;
+  state ^= state << 5;
+  state >>>= 0;
+  return state / 4294967296;
+};
+const samples = Array.from({ length: BOOTSTRAP }, () =>
+  Int32Array.from({ length: n }, () => Math.floor(rand() * n)),
+);
+const values_ = Object.fromEntries(
+  Object.entries(methods).map(([name, f]) => [
+    name,
+    Object.fromEntries(
+      Object.entries(PER_ROW).map(([metric, g]) => [
+        metric,
+        Float64Array.from({ length: n }, (_, i) => g(i, f)),
+      ]),
+    ),
+  ]),
+) as Record<string, Record<string, Float64Array>>;
+const mean = (v: Float64Array, idx?: Int32Array) => {
+  let s = 0;
+  if (idx === undefined) for (const x of v) s += x;
+  else for (const i of idx) s += v[i] as number;
+  return s / (idx?.length ?? v.length);
+};
+function interval(v: Float64Array): [number, number] {
+  const boots = samples.map((idx) => mean(v, idx)).sort((a, b) => a - b);
+  return [quantileOf(boots, 0.025), quantileOf(boots, 0.975)];
+}
+const result: Record<string, unknown> = {};
+for (const [name, metrics] of Object.entries(values_)) {
+  result[name] = Object.fromEntries(
+    Object.entries(metrics).map(([metric, v]) => [metric, { value: mean(v), ci95: interval(v) }]),
+  );
+}
+const paired: Record<string, unknown> = {};
+for (const baseline of ["per_state", "marketplace_estimate"]) {
+  paired[`model_minus_${baseline}`] = Object.fromEntries(
+    Object.keys(PER_ROW).map((metric) => {
+      const a = values_["model"]?.[metric] as Float64Array;
+      const b = values_[baseline]?.[metric] as Float64Array;
+      const diff = a.map((x, i) => x - (b[i] as number));
+      return [metric, { value: mean(diff), ci95: interval(diff) }];
+    }),
+  );
+}
+const get = (name: string, metric: string) => (values_[name]?.[metric] ? mean(values_[name][metric]) : NaN);
+const goals = {
+  mae_at_most_half_marketplace:
+    get("model", "p50_mae_days") <= 0.5 * get("marketplace_estimate", "p50_mae_days"),
+  mae_below_per_state_median: get("model", "p50_mae_days") < get("per_state", "p50_mae_days"),
+  p90_coverage_within_0_90_pm_0_02: Math.abs(get("model", "p90_coverage") - 0.9) <= 0.02,
+  mean_p90_no_wider_than_per_state_p90: get("model", "mean_p90_days") <= get("per_state", "mean_p90_days"),
+};
+const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const report = {
+  command: `npm run eval -- logistics --train ${values.train} --data ${values.data}${file ? ` --file ${file}` : ""}`,
+  train_table: trainTable.path,
+  train_orders: trainTable.orders.length,
+  train_period: [
+    iso(trainTable.orders[0]?.purchasedAt ?? NaN),
+    iso(trainTable.orders.at(-1)?.purchasedAt ?? NaN),
+  ],
+  scored_table: scoredTable.path,
+  scored_orders: n,
+  scored_period: [iso(scored[0]?.purchasedAt ?? NaN), iso(scored.at(-1)?.purchasedAt ?? NaN)],
+  holdout_rule: sameFolder
+    ? `same folder: the last ${HOLDOUT_SHARE * 100} % of delivered orders by purchase time (from ${new Date(cutAt as number).toISOString()}) scored; training keeps rows purchased before`
+    : "separate folders: every delivered order of --data scored",
+  scored_median_days: quantileOf(
+    [...y].sort((a, b) => a - b),
+    0.5,
+  ),
+  model: { name: model.name, version: model.version, features: model.spec.inputs[0]?.features },
+  intervals: `95 % percentile bootstrap over orders (${BOOTSTRAP} resamples, seed ${seed}); paired: the same resamples for both methods`,
+  metrics: result,
+  paired,
+  goals,
+};
+
+interface Interval {
+  readonly value: number;
+  readonly ci95: [number, number];
+}
+const fmt = (m: Interval, digits = 2) =>
+  `${m.value.toFixed(digits)} [${m.ci95[0].toFixed(digits)}, ${m.ci95[1].toFixed(digits)}]`;
+process.stdout.write(
+  `\n${report.holdout_rule}\ntrain: ${report.train_orders} orders ${report.train_period.join(" → ")}; scored: ${n} orders ${report.scored_period.join(" → ")} (median ${report.scored_median_days.toFixed(1)} days)\n`,
+);
+for (const [name, metrics] of Object.entries(result) as [string, Record<string, Interval>][]) {
+  process.stdout.write(
+    `  ${name.padEnd(22)} MAE ${fmt(metrics["p50_mae_days"] as Interval)}  P50 cover ${fmt(metrics["p50_coverage"] as Interval, 3)}  P90 cover ${fmt(metrics["p90_coverage"] as Interval, 3)}  mean P90 ${fmt(metrics["mean_p90_days"] as Interval, 1)}  late ${fmt(metrics["late_promise_rate"] as Interval, 3)}\n`,
+  );
+}
+for (const [name, metrics] of Object.entries(paired) as [string, Record<string, Interval>][]) {
+  process.stdout.write(
+    `  ${name.padEnd(34)} MAE ${fmt(metrics["p50_mae_days"] as Interval)}  P90 cover ${fmt(metrics["p90_coverage"] as Interval, 3)}  mean P90 ${fmt(metrics["mean_p90_days"] as Interval, 1)}  late ${fmt(metrics["late_promise_rate"] as Interval, 3)}\n`,
+  );
+}
+process.stdout.write(`  goals: ${JSON.stringify(goals)}\n`);
+if (typeof values.out === "string") {
+  await writeFile(resolve(values.out), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`  written ${values.out}\n`);
+}
+if (values.keep === true) process.stderr.write(`(kept ${work})\n`);
+else await rm(work, { recursive: true, force: true });

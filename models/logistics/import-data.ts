@@ -1,0 +1,68 @@
+import { existsSync } from "node:fs";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { deliveryEncoder } from "../../subgraphs/logistics/src/delivery.features.ts";
+import { olistFeatureList, readOrderTable } from "./olist.ts";
+
+/**
+ * `npm run train -- logistics --data <dir>` runs this first (scripts/train.ts, for any model with an
+ * import-data.ts): it turns a real order table into train.py's input, encoded by the subgraph's own encoder.
+ *
+ * - A folder that is already in the training format (`shipments.csv` + `meta.json` from export-data.ts, e.g.
+ *   kept with --keep-data) is linked through unchanged.
+ * - Otherwise the folder is read as an Olist-format order table (olist.ts: the column mapping and the
+ *   feature list) and written as `shipments.csv`: `id, purchase_s, delivery_days, promised_days, state`, then the
+ *   features in the model's order; `meta.json` says `"source": "olist"` and lists the features.
+ *
+ * Usage: `tsx --conditions=aisle-source models/logistics/import-data.ts --data <dir> --out <dir>`
+ */
+const { values } = parseArgs({ options: { data: { type: "string" }, out: { type: "string" } } });
+if (values.data === undefined || values.out === undefined) {
+  process.stderr.write("usage: import-data.ts --data <dir> --out <dir>\n");
+  process.exit(2);
+}
+const dataDir = resolve(values.data);
+const outDir = resolve(values.out);
+await mkdir(outDir, { recursive: true });
+
+if (existsSync(join(dataDir, "shipments.csv")) && existsSync(join(dataDir, "meta.json"))) {
+  for (const name of ["shipments.csv", "meta.json"]) await symlink(join(dataDir, name), join(outDir, name));
+  process.stdout.write(`${dataDir} is already in the training format; linked\n`);
+} else {
+  const table = await readOrderTable(dataDir);
+  if (table.orders.length < 200) {
+    throw new Error(
+      `${table.path}: only ${table.orders.length} delivered orders with dates; need at least 200`,
+    );
+  }
+  const features = olistFeatureList(table.orders);
+  const encode = deliveryEncoder(features);
+  const header = ["id", "purchase_s", "delivery_days", "promised_days", "state", ...features];
+  const lines = [header.join(",")];
+  const DAY_MS = 86_400_000;
+  for (const o of table.orders) {
+    lines.push(
+      [
+        JSON.stringify(o.id),
+        (o.purchasedAt / 1000).toFixed(0),
+        ((o.deliveredAt - o.purchasedAt) / DAY_MS).toFixed(5),
+        ((o.estimatedAt - o.purchasedAt) / DAY_MS).toFixed(5),
+        o.state,
+        ...encode(o.row).map((f) => (Number.isInteger(f) ? String(f) : f.toFixed(6))),
+      ].join(","),
+    );
+  }
+  await writeFile(join(outDir, "shipments.csv"), `${lines.join("\n")}\n`);
+  const meta = {
+    source: "olist",
+    table: table.path,
+    tableRows: table.rows,
+    rows: table.orders.length,
+    features,
+  };
+  await writeFile(join(outDir, "meta.json"), `${JSON.stringify(meta, null, 2)}\n`);
+  process.stdout.write(
+    `${table.path}: ${table.orders.length} delivered orders of ${table.rows} rows, ${features.length} features\n`,
+  );
+}
