@@ -8,6 +8,8 @@ import { startLocalSupergraph, type LocalSupergraph } from "../scripts/local-sup
 import { codes, postGraphQL } from "./graphql-client.ts";
 import { testLog } from "./quiet-log.ts";
 import { testKeyPair } from "./test-keys.ts";
+import { closedPort } from "../subgraphs/kit/src/testing/network-faults.ts";
+import { demoWorld } from "@aisle/world";
 
 let supergraph: LocalSupergraph;
 
@@ -56,6 +58,20 @@ describe("operation limits", () => {
     const tooManyTokens = await postGraphQL(supergraph.url, tokens);
     expect(tooManyTokens.status).toBe(400);
     expect(codes(tooManyTokens)).toEqual(["GRAPHQL_PARSE_FAILED"]);
+    await stillServes();
+  });
+
+  it("answers an unknown operationName with 400 OPERATION_RESOLUTION_FAILURE, at the gateway and a subgraph", async () => {
+    for (const url of [supergraph.url, supergraph.subgraphs["catalog"]!]) {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "query Known { categories { id } }", operationName: "Unknown" }),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+      expect(body.errors.map((e) => e.extensions.code)).toEqual(["OPERATION_RESOLUTION_FAILURE"]);
+    }
     await stillServes();
   });
 
@@ -150,6 +166,38 @@ describe("subgraph failures", () => {
     try {
       const result = await postGraphQL(gateway.url, "{ categories { id } }");
       expect(codes(result)).toEqual(["TIMEOUT"]);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it("nulls only the prices when pricing is down, each with UNAVAILABLE and its path", async () => {
+    const category = demoWorld().categories.find((c) => c.parentId === null)!;
+    const gateway = await startGateway({
+      port: 0,
+      log: testLog,
+      subgraphUrls: { ...supergraph.subgraphs, pricing: `http://127.0.0.1:${await closedPort()}/graphql` },
+    });
+    try {
+      const result = await postGraphQL<{
+        productsByCategory: { edges: { node: { id: string; title: string; price: unknown } }[] };
+      }>(
+        gateway.url,
+        `query($categoryId: ID!) { productsByCategory(categoryId: $categoryId, first: 3) {
+          edges { node { id title price(context: { currency: "USD", region: "US" }) { offeredPrice { formatted } } } }
+        } }`,
+        { categoryId: category.id },
+      );
+      expect(result.status).toBe(200);
+      const nodes = result.body.data!.productsByCategory.edges.map((e) => e.node);
+      expect(nodes).toHaveLength(3);
+      for (const node of nodes) {
+        expect(node.title.length).toBeGreaterThan(0);
+        expect(node.price).toBeNull();
+      }
+      expect(result.body.errors?.map((e) => [e.extensions?.["code"], e.path])).toEqual(
+        [0, 1, 2].map((i) => ["UNAVAILABLE", ["productsByCategory", "edges", i, "node", "price"]]),
+      );
     } finally {
       await gateway.close();
     }
