@@ -37,9 +37,9 @@ afterAll(async () => {
 });
 
 function setup(name: string) {
-  const stream = new RedisEventStream({ url: REDIS_URL, key: `${prefix}:${name}:stream` });
+  const stream = new RedisEventStream({ url: REDIS_URL, key: `${prefix}:${name}:stream`, log: testLog });
   const features = new FeatureStore({
-    backend: new RedisFeatureBackend({ url: REDIS_URL, commandTimeoutMs: 500 }),
+    backend: new RedisFeatureBackend({ url: REDIS_URL, commandTimeoutMs: 500, log: testLog }),
     namespace: `${prefix}:${name}:features`,
     timeoutMs: 500,
     cacheTtlMs: 0,
@@ -132,5 +132,21 @@ describe("behaviour events on Redis Streams", () => {
     await updater.stop();
     expect(await totals(store, 1)).toEqual({ views: 8, purchases: 2 });
     expect(updater.stats.latencyP50Ms).not.toBeNull();
+  });
+
+  it("recreates a lost stream and consumer group (NOGROUP) and applies the events appended since", async () => {
+    const { stream, store } = setup("regroup");
+    const updater = new FeatureUpdater(stream, store, facts, { consumer: "updater-regroup", log: testLog });
+    await stream.append(events(5, 1));
+    while ((await updater.runOnce(0)) > 0);
+    expect(await totals(store, 1)).toEqual({ views: 4, purchases: 1 });
+
+    // What a Redis restarted empty does to the stream: key and group gone; the next XADD recreates the key only.
+    await redis.del(stream.key);
+    await stream.append(events(10, 1).slice(5));
+    while ((await updater.runOnce(0)) > 0);
+    expect(await totals(store, 1)).toEqual({ views: 8, purchases: 2 });
+    expect(stream.groupsCreated).toBe(2);
+    expect(await stream.pendingCount()).toBe(0);
   });
 });

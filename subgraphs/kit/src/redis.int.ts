@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLogger } from "./logger.ts";
-import { redisCall, redisClient, redisReady, RedisUnavailableError } from "./redis.ts";
+import { redisCall, redisClient, redisCommand, redisReady, RedisUnavailableError } from "./redis.ts";
 import { blackHole, closedPort, tcpProxy } from "./testing/network-faults.ts";
 
 /* The one Redis policy against real sockets: down, hanging, and lost mid-life then back. */
@@ -67,6 +67,23 @@ describe("redisClient on faulty networks", () => {
     } finally {
       client.disconnect();
       await back?.close();
+    }
+  });
+
+  it("redisCommand waits for a connection inside its bound, and fails with Redis still down", async () => {
+    const { log } = recordingLog();
+    const down = redisClient({ url: `redis://127.0.0.1:${await closedPort()}`, name: "down", log });
+    const up = redisClient({ url: "redis://127.0.0.1:6379", name: "up", log, lazyConnect: true });
+    try {
+      await expect(redisCommand(down, 200, "append", (r) => r.ping())).rejects.toThrow(
+        "append: Redis not connected within 200 ms",
+      );
+      // Not connected yet (lazy): the first command connects instead of failing for want of a queue.
+      expect(up.status).toBe("wait");
+      await expect(redisCommand(up, 5_000, "ping", (r) => r.ping())).resolves.toBe("PONG");
+    } finally {
+      down.disconnect();
+      up.disconnect();
     }
   });
 });

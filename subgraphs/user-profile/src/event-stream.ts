@@ -1,4 +1,5 @@
 import {
+  createLogger,
   redisCall,
   redisClient,
   redisCommand,
@@ -114,7 +115,8 @@ export interface RedisEventStreamOptions {
   readonly timeoutMs?: number;
   /** Longest BLOCK of a read, ms (longer asks are cut to it). Default 1000. */
   readonly maxBlockMs?: number;
-  readonly log: Logger;
+  /** Where connection warnings go (throttled by the kit's Redis policy). Default: an "event-stream" logger. */
+  readonly log?: Logger;
 }
 
 const isNoGroup = (error: unknown): boolean =>
@@ -149,17 +151,17 @@ export class RedisEventStream implements EventStream {
     this.#maxLength = options.maxLength ?? 1_000_000;
     this.#timeoutMs = options.timeoutMs ?? 500;
     this.#maxBlockMs = options.maxBlockMs ?? 1_000;
-    this.#log = options.log;
+    this.#log = options.log ?? createLogger("event-stream");
     this.#writer = redisClient({
       url: options.url,
       name: "event-stream:writer",
-      log: options.log,
+      log: this.#log,
       commandTimeoutMs: this.#timeoutMs,
     });
     this.#reader = redisClient({
       url: options.url,
       name: "event-stream:reader",
-      log: options.log,
+      log: this.#log,
       commandTimeoutMs: this.#maxBlockMs + this.#timeoutMs,
     });
   }
