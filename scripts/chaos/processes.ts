@@ -85,7 +85,8 @@ export class ManagedProcess {
   }
 
   get running(): boolean {
-    return this.#child !== null && this.#child.exitCode === null && this.#child.signalCode === null;
+    const child = this.#child;
+    return child !== null && child.pid !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
   start(): void {
@@ -99,6 +100,10 @@ export class ManagedProcess {
       stdio: ["ignore", fd, fd],
     });
     closeSync(fd);
+    // A command that cannot start (not installed) gets no pid and an 'error' event, not an exit.
+    child.once("error", () => {});
+    if (child.pid === undefined)
+      this.unexpectedExits.push(`${this.name}: could not spawn ${this.options.command}`);
     this.#expectingExit = false;
     child.once("exit", (code, signal) => {
       if (!this.#expectingExit) {

@@ -69,7 +69,10 @@ export class RedisServer {
       () => this.ping(),
       10_000,
       25,
-      () => (this.process.running ? null : `${this.name} exited at start`),
+      () =>
+        this.process.running
+          ? null
+          : `${this.name} did not start (${this.process.unexpectedExits.at(-1) ?? "it exited"}; log ${this.process.logFile})`,
     );
     if (at === null) throw new Error(`${this.name} did not answer PING within 10 s on port ${this.port}`);
     return at;

@@ -32,6 +32,8 @@ export interface PhaseFigures {
 }
 
 const inPhase = (s: Sample, p: Phase) => s.start >= p.start && s.start < p.end;
+/** Sent and answered within the phase: an answer still in flight when the next fault began says nothing of this one. */
+const within = (s: Sample, p: Phase) => inPhase(s, p) && s.end <= p.end;
 
 export function phaseFigures(samples: readonly Sample[], phase: Phase): PhaseFigures {
   const mine = samples.filter((s) => inPhase(s, phase));
@@ -40,7 +42,7 @@ export function phaseFigures(samples: readonly Sample[], phase: Phase): PhaseFig
   let wholeAgain = true;
   if (outage !== null && outage.returnAt !== null) {
     const returnAt = outage.returnAt;
-    const bad = mine.filter((s) => !s.verdict.whole);
+    const bad = mine.filter((s) => within(s, phase) && !s.verdict.whole);
     const lastBad = bad.length === 0 ? null : Math.max(...bad.map((s) => s.start));
     secondsToWhole = lastBad === null || lastBad < returnAt ? 0 : (lastBad - returnAt) / 1000;
     const after = mine.filter((s) => s.start > (lastBad ?? returnAt) && s.verdict.whole);
@@ -114,7 +116,7 @@ export function partialFields(samples: readonly Sample[], phase: Phase, top = 4)
 export function lateReasons(samples: readonly Sample[], phase: Phase, top = 4): [string, number][] {
   const returnAt = phase.outage?.returnAt;
   if (returnAt === null || returnAt === undefined) return [];
-  const late = samples.filter((s) => inPhase(s, phase) && s.start >= returnAt && !s.verdict.whole);
+  const late = samples.filter((s) => within(s, phase) && s.start >= returnAt && !s.verdict.whole);
   return countTop(
     late.flatMap((s) =>
       s.verdict.violations.length > 0

@@ -52,7 +52,10 @@ export class Server {
       () => this.ready(),
       timeoutMs,
       50,
-      () => (this.process.running ? null : `${this.name} exited before it was ready`),
+      () =>
+        this.process.running
+          ? null
+          : `${this.name} exited before it was ready (${this.process.unexpectedExits.at(-1) ?? "no exit recorded"})`,
     );
     if (at === null) throw new Error(`${this.name} was not ready within ${timeoutMs / 1000} s`);
     return at;
