@@ -1,10 +1,10 @@
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import {
-  GraphQLError,
   Kind,
   parse,
   type DocumentNode,
   type FragmentDefinitionNode,
+  type GraphQLError,
   type GraphQLFormattedError,
   type SelectionSetNode,
 } from "graphql";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { GraphQLError } from "graphql";
-import { failureCodeOf, formatErrorFor } from "./errors.ts";
+import { failureCodeOf, failureLoggingPlugin, formatErrorFor } from "./errors.ts";
+import { createCapturingLogger } from "./logger.ts";
 import { inRequestScope } from "./request-scope.ts";
 
 describe("formatErrorFor", () => {
@@ -93,3 +94,26 @@ describe("failureCodeOf", () => {
     }
   });
 });
+
+describe("failureLoggingPlugin", () => {
+  it("logs a context factory that crashed, once, with the request id; not a coded refusal", async () => {
+    const { log, lines } = createCapturingLogger("catalog");
+    const plugin = failureLoggingPlugin<object>({ service: "catalog", log, requestIdOf: () => undefined });
+    await inRequestScope("ctx-1", async () => {
+      await plugin.contextCreationDidFail?.({ error: new Error("connect ECONNREFUSED 127.0.0.1:6379") });
+      await plugin.contextCreationDidFail?.({ error: withCode("UNAUTHENTICATED") });
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: "error",
+      requestId: "ctx-1",
+      subgraph: "catalog",
+      code: "INTERNAL_SERVER_ERROR",
+      err: { message: "connect ECONNREFUSED 127.0.0.1:6379" },
+    });
+  });
+});
+
+function withCode(code: string): GraphQLError {
+  return new GraphQLError(code, { extensions: { code } });
+}

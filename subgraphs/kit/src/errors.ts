@@ -146,28 +146,50 @@ function originalOf(error: GraphQLError): unknown {
 export function failureLoggingPlugin<TContext extends BaseContext>(
   options: FailureLoggingOptions<TContext>,
 ): ApolloServerPlugin<TContext> {
+  const level = (code: string) => (code === ErrorCode.INTERNAL_SERVER_ERROR ? "error" : "warn");
   return {
+    // A context factory that crashed (a coded refusal, UNAUTHENTICATED or RATE_LIMITED, is no failure; an
+    // UNAVAILABLE it raises on purpose it logs itself).
+    async contextCreationDidFail({ error }) {
+      const graphQLError = error instanceof GraphQLError ? error : new GraphQLError(error.message);
+      const code = failureCodeOf(graphQLError);
+      if (code === undefined || code === ErrorCode.UNAVAILABLE || code === ErrorCode.TIMEOUT) return;
+      options.log[level(code)](
+        { requestId: currentRequestId(), subgraph: options.service, code, err: error },
+        `${code}: context creation failed: ${error.message}`,
+      );
+    },
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, contextValue }) {
-          const failures = new Map<object, { code: string; cause: GraphQLError; errors: GraphQLError[] }>();
+          interface Failure {
+            readonly code: string;
+            readonly first: GraphQLError;
+            readonly cause: GraphQLError;
+            readonly paths: GraphQLError["path"][];
+          }
+          const failures = new Map<object, Failure>();
           for (const error of errors) {
             const code = failureCodeOf(error);
             if (code === undefined) continue;
             const shared = options.sharedFailureOf?.(error);
             const key = shared ?? error;
-            const failure = failures.get(key) ?? { code, cause: shared?.error ?? error, errors: [] };
-            failure.errors.push(error);
+            const failure = failures.get(key) ?? {
+              code,
+              first: error,
+              cause: shared?.error ?? error,
+              paths: [],
+            };
+            failure.paths.push(error.path);
             failures.set(key, failure);
           }
-          for (const { code, cause, errors: parts } of failures.values()) {
-            const first = parts[0]!;
-            options.log[code === ErrorCode.INTERNAL_SERVER_ERROR ? "error" : "warn"](
+          for (const { code, first, cause, paths } of failures.values()) {
+            options.log[level(code)](
               {
                 requestId: options.requestIdOf(contextValue) ?? currentRequestId(),
                 subgraph: options.sourceOf?.(first) ?? options.service,
                 path: first.path,
-                ...(parts.length > 1 ? { paths: parts.map((e) => e.path) } : {}),
+                ...(paths.length > 1 ? { paths } : {}),
                 code,
                 err: originalOf(cause),
               },
