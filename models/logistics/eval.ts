@@ -20,7 +20,7 @@ import { ORDER_FILES, parseOlistTime, readOrderTable, type OlistOrder } from "./
 /**
  * The delivery model as served, scored on orders it never saw.
  *
- *   npm run eval -- logistics --train <dir> --data <dir> [--file <table>] [--out <json>] [--seed 7]
+ *   npm run eval -- logistics --train <dir> --data <dir> [--file <table>] [--holdout time|interleaved] [--out <json>]
  *
  * 1. Trains exactly as `npm run train -- logistics --data <train>` does (scripts/train.ts: import-data.ts maps the
  *    table with the subgraph's encoder, train.py/real.py fits and exports), but into a temporary registry
@@ -29,7 +29,9 @@ import { ORDER_FILES, parseOlistTime, readOrderTable, type OlistOrder } from "./
  *    `deliveryContract` (its feature encoder) and `BatchedModel` (onnxruntime-node): the served path. The P50,
  *    P90 and promise come from the subgraph's own `lastArrivalQuantile` and `quantilePromise(0.9)`.
  * 3. When `--train` and `--data` are the same folder, the last 20 % of its delivered orders by purchase time
- *    are scored and training sees only the rows purchased before the first of them (the cut is written out).
+ *    are scored and training sees only the rows purchased before the first of them (the cut is written out);
+ *    with `--holdout interleaved`, the orders whose id is 1 mod 5 are scored and the other rows train (the
+ *    dataset's own held-back slice, id % 5 == 0, is interleaved in time the same way).
  *
  * Baselines on the same orders: the per-state median and P90 of the training orders (a state with fewer than 10
  * uses the overall figure), and the marketplace's estimate at the date the data gives
@@ -54,6 +56,7 @@ const { values, positionals } = parseArgs({
     out: { type: "string" },
     seed: { type: "string" },
     keep: { type: "boolean" },
+    holdout: { type: "string" },
   },
 });
 
@@ -108,16 +111,35 @@ async function linkFolder(dir: string, target: string, main: string, mainText?: 
 
 const quoteCell = (c: string) => (/[",\n\r]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
 
+/** Which rows of the main table an interleaved hold-out scores: a numeric id % 5 == 1, else a hash of the id. */
+function interleaved(id: string): boolean {
+  if (/^\d+$/.test(id)) return Number(id) % 5 === 1;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return h % 5 === 1;
+}
+const holdout = typeof values.holdout === "string" ? values.holdout : "time";
+if (holdout !== "time" && holdout !== "interleaved") throw new Error("--holdout is time or interleaved");
+
 if (sameFolder) {
-  // Fixed rule: the last HOLDOUT_SHARE of the delivered orders by purchase time are scored; training keeps the
-  // rows (any status) purchased before the first of them.
-  const first = Math.floor(scoredTable.orders.length * (1 - HOLDOUT_SHARE));
-  cutAt = (scoredTable.orders[first] as OlistOrder).purchasedAt;
-  scored = scoredTable.orders.filter((o) => o.purchasedAt >= (cutAt as number));
   const [header, ...rows] = parseCsvRows(await readFile(scoredTable.path, "utf8"));
   if (header === undefined) throw new Error(`${scoredTable.path} is empty`);
-  const column = header.cells.indexOf("order_purchase_timestamp");
-  const kept = rows.filter((r) => parseOlistTime(r.cells[column]) < (cutAt as number));
+  let kept: typeof rows;
+  if (holdout === "time") {
+    // Fixed rule: the last HOLDOUT_SHARE of the delivered orders by purchase time are scored; training keeps the
+    // rows (any status) purchased before the first of them.
+    const first = Math.floor(scoredTable.orders.length * (1 - HOLDOUT_SHARE));
+    cutAt = (scoredTable.orders[first] as OlistOrder).purchasedAt;
+    scored = scoredTable.orders.filter((o) => o.purchasedAt >= (cutAt as number));
+    const column = header.cells.indexOf("order_purchase_timestamp");
+    kept = rows.filter((r) => parseOlistTime(r.cells[column]) < (cutAt as number));
+  } else {
+    // Interleaved in time, as the dataset's own held-back slice (id % 5 == 0) is: orders whose id is 1 mod 5
+    // (or whose id hashes to 1 mod 5) are scored, every other row trains.
+    scored = scoredTable.orders.filter((o) => interleaved(o.id));
+    const column = header.cells.indexOf(header.cells.includes("order_id") ? "order_id" : "id");
+    kept = rows.filter((r) => !interleaved(r.cells[column] ?? ""));
+  }
   const text = [header, ...kept].map((r) => r.cells.map(quoteCell).join(",")).join("\n");
   trainFolder = join(work, "train");
   await mkdir(trainFolder);
@@ -294,7 +316,7 @@ const goals = {
 };
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const report = {
-  command: `npm run eval -- logistics --train ${values.train} --data ${values.data}${file ? ` --file ${file}` : ""}`,
+  command: `npm run eval -- logistics --train ${values.train} --data ${values.data}${file ? ` --file ${file}` : ""}${holdout === "time" ? "" : ` --holdout ${holdout}`}`,
   train_table: trainTable.path,
   train_orders: trainTable.orders.length,
   train_period: [
@@ -304,9 +326,11 @@ const report = {
   scored_table: scoredTable.path,
   scored_orders: n,
   scored_period: [iso(scored[0]?.purchasedAt ?? NaN), iso(scored.at(-1)?.purchasedAt ?? NaN)],
-  holdout_rule: sameFolder
-    ? `same folder: the last ${HOLDOUT_SHARE * 100} % of delivered orders by purchase time (from ${new Date(cutAt as number).toISOString()}) scored; training keeps rows purchased before`
-    : "separate folders: every delivered order of --data scored",
+  holdout_rule: !sameFolder
+    ? "separate folders: every delivered order of --data scored"
+    : holdout === "interleaved"
+      ? "same folder, --holdout interleaved: orders whose id is 1 mod 5 (a hash of the id when it is not a number) scored; every other row trains"
+      : `same folder: the last ${HOLDOUT_SHARE * 100} % of delivered orders by purchase time (from ${new Date(cutAt as number).toISOString()}) scored; training keeps rows purchased before`,
   scored_median_days: quantileOf(
     [...y].sort((a, b) => a - b),
     0.5,
