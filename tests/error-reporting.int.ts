@@ -93,10 +93,11 @@ const extras: SubgraphDefinition = {
 };
 
 const keys = testKeyPair();
-const subgraphEnv = { NODE_ENV: "development", LOG_LEVEL: "debug" };
+const SECRET = "a-private-secret-for-the-test";
+const subgraphEnv = { NODE_ENV: "development", LOG_LEVEL: "debug", AISLE_INTERNAL_SECRET: SECRET };
 const gatewayEnv = (supergraphPath: string, extra: Record<string, string> = {}) => ({
   NODE_ENV: "production",
-  AISLE_INTERNAL_SECRET: "a-private-secret-for-the-test",
+  AISLE_INTERNAL_SECRET: SECRET,
   AUTH_PUBLIC_KEY_FILE: keys.publicKeyFile,
   SUPERGRAPH_PATH: supergraphPath,
   LOG_LEVEL: "debug",
@@ -121,8 +122,11 @@ async function gatewayWith(urls: Record<string, string> = {}, env: Record<string
   return { server, lines: captured.lines };
 }
 
+/** Every warning or error a service logged about one request. */
 const failuresOf = (lines: readonly LogLine[], requestId: string) =>
-  lines.filter((line) => line["requestId"] === requestId && line["code"] !== undefined);
+  lines.filter(
+    (line) => line["requestId"] === requestId && (line.level === "warn" || line.level === "error"),
+  );
 
 beforeAll(async () => {
   shopServer = await startSubgraph(shop, { port: 0, log: shopLog.log, env: subgraphEnv });
