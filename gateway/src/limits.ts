@@ -1,8 +1,17 @@
+import { readFileSync } from "node:fs";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { ApolloServerPlugin } from "@apollo/server";
-import { GraphQLError, type ValidationContext, type ValidationRule } from "graphql";
+import {
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  type FragmentDefinitionNode,
+  type ValidationContext,
+  type ValidationRule,
+} from "graphql";
 import { ErrorCode } from "@aisle/kit";
 import type { GatewayConfig } from "./config.ts";
+import { costModelFromSupergraph, DEFAULT_COST_OPTIONS, operationCost, type CostModel } from "./cost.ts";
 
 /** Reports an Armor rejection as a validation error with Aisle's code, so clients can tell limits apart. */
 function rejectWith(code: ErrorCode) {
@@ -26,8 +35,49 @@ export interface OperationLimits {
 }
 
 /**
+ * Refuses an operation whose static cost (see cost.ts: the subgraphs' `@cost` and `@listSize`, with the
+ * variables' values for slicing arguments such as `first`) is above `maxCost`: 400 QUERY_TOO_COSTLY before
+ * a query plan runs, with the cost and the limit in `extensions`.
+ */
+export function costLimitPlugin(model: CostModel, maxCost: number): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          if (operation === undefined) return;
+          const coerced = getVariableValues(
+            schema,
+            operation.variableDefinitions ?? [],
+            request.variables ?? {},
+          );
+          // Bad variables fail execution with their own error.
+          if (coerced.errors !== undefined) return;
+          const fragments: Record<string, FragmentDefinitionNode> = {};
+          for (const definition of document.definitions)
+            if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+          const cost = operationCost(
+            schema,
+            model,
+            operation,
+            fragments,
+            coerced.coerced,
+            DEFAULT_COST_OPTIONS,
+          );
+          if (cost <= maxCost) return;
+          throw new GraphQLError(
+            `The operation costs ${cost}, above the limit of ${maxCost}: ask for fewer items (a smaller \`first\`) or fewer expensive fields`,
+            { extensions: { code: ErrorCode.QUERY_TOO_COSTLY, cost, maxCost, http: { status: 400 } } },
+          );
+        },
+      };
+    },
+  };
+}
+
+/**
  * Operation limits checked before a query plan is built, so an abusive operation never reaches a subgraph.
- * Token count is checked by the parser (GRAPHQL_PARSE_FAILED); the rest during validation with their own codes.
+ * Token count is checked by the parser (GRAPHQL_PARSE_FAILED); depth, aliases and directives during
+ * validation with their own codes; cost once the operation and its variables are known (costLimitPlugin).
  */
 export function operationLimits(config: GatewayConfig): OperationLimits {
   const production = config.NODE_ENV === "production";
@@ -39,16 +89,18 @@ export function operationLimits(config: GatewayConfig): OperationLimits {
       ...rejectWith(ErrorCode.QUERY_TOO_DEEP),
     },
     maxAliases: { n: config.MAX_ALIASES, ...rejectWith(ErrorCode.TOO_MANY_ALIASES) },
-    costLimit: { maxCost: config.MAX_COST, ...rejectWith(ErrorCode.QUERY_TOO_COSTLY) },
+    // Cost comes from the supergraph's @cost/@listSize declarations (costLimitPlugin), not Armor's guesses.
+    costLimit: { enabled: false },
     maxDirectives: { n: config.MAX_DIRECTIVES, ...rejectWith(ErrorCode.TOO_MANY_DIRECTIVES) },
     // Armor's token plugin for Apollo throws outside the pipeline (HTTP 500); graphql-js's own parser limit is used instead.
     maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: production },
   });
   const { plugins, validationRules } = armor.protect();
+  const model = costModelFromSupergraph(readFileSync(config.SUPERGRAPH_PATH, "utf8"));
   // graphql-armor's typings point at @apollo/server's CommonJS types; the plugin objects are the same at run time.
   return {
-    plugins: plugins as unknown as ApolloServerPlugin[],
+    plugins: [...(plugins as unknown as ApolloServerPlugin[]), costLimitPlugin(model, config.MAX_COST)],
     validationRules,
     parseOptions: { maxTokens: config.MAX_TOKENS },
   };

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, Directive, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
 import { Money, toMoney, type Connection, type RequestContext } from "@aisle/kit";
 import type { Brand, Category, Product } from "@aisle/world";
 import { BrandType } from "./brand.type.ts";
@@ -22,6 +22,7 @@ export class ProductResolver {
     return ctx.loaders.get(this.loaders.productById).load(id);
   }
 
+  @Directive("@listSize(assumedSize: 100)")
   @Query(() => [ProductType], {
     nullable: "items",
     description: "Products by id, in the order asked, null for unknown ids. At most 100 ids.",
@@ -34,6 +35,7 @@ export class ProductResolver {
     return ctx.loaders.get(this.loaders.productById).loadMany(ids);
   }
 
+  @Directive('@listSize(slicingArguments: ["first"], sizedFields: ["edges"])')
   @Query(() => ProductConnection, {
     description: "Products of a category and its sub-categories, newest first, as a cursor connection.",
   })

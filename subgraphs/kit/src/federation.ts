@@ -8,7 +8,7 @@ import type { RequestContext } from "./context.ts";
 import type { LoaderSpec } from "./loaders.ts";
 
 /** The Federation version and the directives every Aisle subgraph may use. One place, so all subgraphs agree. */
-const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@interfaceObject"])`;
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@interfaceObject", "@cost", "@listSize"])`;
 
 /** `__resolveReference` for one entity type, resolved through a per-request DataLoader: one lookup per request. */
 export type ReferenceResolvers = Record<

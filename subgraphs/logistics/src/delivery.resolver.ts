@@ -1,4 +1,4 @@
-import { Arg, Ctx, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Directive, Query, Resolver } from "type-graphql";
 import type { RequestContext } from "@aisle/kit";
 import type { Warehouse } from "@aisle/world";
 import { CartItemInput, DeliveryEstimateType } from "./delivery.type.ts";
@@ -15,6 +15,7 @@ export class DeliveryResolver {
     private readonly loaders: LogisticsLoaders,
   ) {}
 
+  @Directive("@cost(weight: 10)")
   @Query(() => DeliveryEstimateType, {
     nullable: true,
     description:

@@ -1,4 +1,4 @@
-import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Money } from "@aisle/kit";
 import { WarehouseType } from "./warehouse.type.ts";
 
@@ -43,6 +43,8 @@ export class PlannedParcelType {
   @Field(() => WarehouseType, { description: "The warehouse it ships from." })
   warehouse!: WarehouseType;
 
+  // Cost estimate: a product's estimate has one line per parcel, a cart up to 50 in all.
+  @Directive("@listSize(assumedSize: 2)")
   @Field(() => [ParcelLineType], { description: "What it holds." })
   lines!: ParcelLineType[];
 
@@ -96,6 +98,8 @@ export class DeliveryOptionType {
   @Field(() => Float, { description: "Median days from now to arrival (fractional)." })
   p50Days!: number;
 
+  // Cost estimate: most options ship in one parcel; at most one per warehouse (4).
+  @Directive("@listSize(assumedSize: 2)")
   @Field(() => [PlannedParcelType], { description: "The parcels: more than one when the order is split." })
   parcels!: PlannedParcelType[];
 }
@@ -106,6 +110,8 @@ export class DeliveryOptionType {
     "destination cannot be served or the stock does not suffice; never an error for that.",
 })
 export class DeliveryEstimateType {
+  // At most one per carrier and service level: 3 carriers × 4 levels.
+  @Directive("@listSize(assumedSize: 12)")
   @Field(() => [DeliveryOptionType], { description: "Options, fastest median first." })
   options!: DeliveryOptionType[];
 

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "@aisle/kit";
 import { AvailabilityType } from "./availability.type.ts";
 import { DeliveryEstimateType } from "./delivery.type.ts";
@@ -26,14 +26,14 @@ export class ProductLogisticsResolver {
     @Arg("destination", () => DestinationInput, {
       nullable: true,
       description: "Where it would go; without it, shipsFrom is the warehouse with most stock.",
-    })
-    destination // Left out, the argument is undefined (type-graphql passes no value), not null.
-    : DestinationInput | null | undefined,
+    }) // Left out, the argument is undefined (type-graphql passes no value), not null.
+    destination: DestinationInput | null | undefined,
   ): Availability | null {
     const where = destination == null ? null : locate(parseDestination(destination));
     return this.stock.availability(product.id, where);
   }
 
+  @Directive("@cost(weight: 5)")
   @FieldResolver(() => DeliveryEstimateType, {
     nullable: true,
     description:

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, Float, Resolver, Root } from "type-graphql";
+import { Arg, Authorized, Ctx, Directive, FieldResolver, Float, Resolver, Root } from "type-graphql";
 import { Rule, Scope, type RequestContext } from "@aisle/kit";
 import { ProductType, type ProductRef } from "./product.type.ts";
 import { ReplenishmentType } from "./replenishment.type.ts";
@@ -9,6 +9,7 @@ export class ReplenishmentResolver {
   constructor(private readonly service: ReplenishmentService) {}
 
   @Authorized(Rule.scope(Scope.ops))
+  @Directive("@cost(weight: 10)")
   @FieldResolver(() => ReplenishmentType, {
     nullable: true,
     description:

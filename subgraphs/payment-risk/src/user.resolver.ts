@@ -1,4 +1,4 @@
-import { Arg, Authorized, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { Arg, Authorized, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
 import { badUserInput, Rule, Scope } from "@aisle/kit";
 import type { PaymentRiskService } from "./payment-risk.service.ts";
 import { toAssessmentType } from "./risk-assessment.resolver.ts";
@@ -13,6 +13,7 @@ export class UserRiskResolver {
   constructor(private readonly service: PaymentRiskService) {}
 
   @Authorized(Rule.scope(Scope.checkout), Rule.scope(Scope.ops))
+  @Directive('@listSize(slicingArguments: ["limit"], sizedFields: ["recentAssessments"])')
   @FieldResolver(() => RiskProfileType, {
     nullable: true,
     description:

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "@aisle/kit";
 import type { PricingLoaders } from "./loaders.ts";
 import { PriceContext, ProductPriceType, ProductStub } from "./price.type.ts";
@@ -11,6 +11,7 @@ export class ProductPriceResolver {
     private readonly loaders: PricingLoaders,
   ) {}
 
+  @Directive("@cost(weight: 2)")
   @FieldResolver(() => ProductPriceType, {
     nullable: true,
     description:

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
+import { Arg, Authorized, Ctx, Directive, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
 import { badUserInput, Rule, Scope, type RequestContext } from "@aisle/kit";
 import type { RecommendationItem, RecommendationService } from "./recommendation.service.ts";
 import {
@@ -22,6 +22,8 @@ const TIERS = new Set(["budget", "mid", "premium"]);
 export class ProductRecommendationsResolver {
   constructor(private readonly service: RecommendationService) {}
 
+  @Directive("@cost(weight: 5)")
+  @Directive('@listSize(slicingArguments: ["first"])')
   @FieldResolver(() => [RecommendationType], {
     nullable: true,
     description:
@@ -35,6 +37,8 @@ export class ProductRecommendationsResolver {
     return this.service.similar(product.id, first).map(toRecommendation);
   }
 
+  @Directive("@cost(weight: 5)")
+  @Directive('@listSize(slicingArguments: ["first"])')
   @FieldResolver(() => [RecommendationType], {
     nullable: true,
     description:

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { Arg, Authorized, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "@aisle/kit";
 import { OWNER_OR_SERVICE } from "@aisle/user-profile";
 import type { RecommendationService } from "./recommendation.service.ts";
@@ -14,6 +14,8 @@ export class UserRecommendationsResolver {
   constructor(private readonly service: RecommendationService) {}
 
   @Authorized(OWNER_OR_SERVICE)
+  @Directive("@cost(weight: 2)")
+  @Directive('@listSize(slicingArguments: ["first"])')
   @FieldResolver(() => [RecommendationType], {
     nullable: true,
     description:

@@ -1,4 +1,4 @@
-import { Arg, Ctx, Int, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Directive, Int, Query, Resolver } from "type-graphql";
 import type { RequestContext } from "@aisle/kit";
 import type { SearchPage, SearchService } from "./search.service.ts";
 import type { Suggestion } from "./autocomplete.ts";
@@ -14,6 +14,8 @@ import {
 export class SearchResolver {
   constructor(private readonly service: SearchService) {}
 
+  @Directive("@cost(weight: 20)")
+  @Directive('@listSize(slicingArguments: ["first"], sizedFields: ["edges"])')
   @Query(() => SearchResultType, {
     description:
       "Product search: hybrid lexical + semantic retrieval, re-ranked, with facets, the total and what the engine understood. A query that matches nothing gives an empty page with `understanding.relaxedQuery`.",
@@ -53,6 +55,8 @@ export class SearchResolver {
     });
   }
 
+  @Directive("@cost(weight: 2)")
+  @Directive('@listSize(slicingArguments: ["first"])')
   @Query(() => [SearchSuggestionType], {
     description: "Autocomplete: query, category and product suggestions for what the shopper is typing.",
   })
