@@ -287,6 +287,43 @@ describe("a subgraph that is down or hangs", () => {
     }
   });
 
+  it("places a subgraph's refusal of the whole request (no data, no path) at the fields it was to fill", async () => {
+    const refusing = createServer((_req, res) => {
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ errors: [{ message: "Restarting", extensions: { code: "UNAVAILABLE" } }] }));
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, "127.0.0.1", resolve));
+    const port = (refusing.address() as AddressInfo).port;
+    const gateway = await gatewayWith({ extras: `http://127.0.0.1:${port}/graphql` });
+    try {
+      const result = await postGraphQL(
+        gateway.server.url,
+        "{ products { id rating } }",
+        {},
+        {
+          "x-request-id": "refused-1",
+        },
+      );
+      expect(result.body.data).toEqual({
+        products: [
+          { id: "p-1", rating: null },
+          { id: "p-2", rating: null },
+        ],
+      });
+      expect(result.body.errors?.map((e) => [e.extensions?.["code"], e.path, e.message])).toEqual([
+        ["UNAVAILABLE", ["products", 0, "rating"], "Restarting"],
+        ["UNAVAILABLE", ["products", 1, "rating"], "Restarting"],
+      ]);
+      expect(failuresOf(gateway.lines, "refused-1")).toMatchObject([
+        { subgraph: "extras", code: "UNAVAILABLE" },
+      ]);
+    } finally {
+      await gateway.server.close();
+      refusing.closeAllConnections();
+      await new Promise((resolve) => refusing.close(resolve));
+    }
+  });
+
   it("points a failed root fetch at its root fields", async () => {
     const gateway = await gatewayWith({ shop: `http://127.0.0.1:${await closedPort()}/graphql` });
     try {

@@ -81,7 +81,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     }
     // GraphQL over HTTP: a 4xx with a GraphQL body still carries the subgraph's coded errors; pass them on.
     if (typeof body === "object" && body !== null && ("data" in body || "errors" in body)) {
-      return body as GatewayGraphQLResponse;
+      return this.#placed(options, body as GatewayGraphQLResponse);
     }
     return this.#failed(
       options,
@@ -90,6 +90,36 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
         { extensions: { code: ErrorCode.UNAVAILABLE, serviceName: this.#options.name } },
       ),
     );
+  }
+
+  /**
+   * A subgraph's answer as the gateway passes it on. An answer with no data whose errors have no path (the
+   * subgraph refused the whole request: 401, 413, 503…) failed every field the fetch was to fill: each such
+   * error is given at those paths, as for a fetch with no answer, so the client sees which fields are null.
+   */
+  #placed(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+    answer: GatewayGraphQLResponse,
+  ): GatewayGraphQLResponse {
+    const errors = answer.errors ?? [];
+    if ((answer.data ?? null) !== null || errors.every((e) => e.path !== undefined)) return answer;
+    if (!("incomingRequestContext" in options)) return answer;
+    const paths = fetchPaths(
+      documentOf(options.document, options.request.query),
+      options.request.variables?.["representations"],
+    );
+    return {
+      ...answer,
+      errors: errors.flatMap((error) =>
+        error.path !== undefined
+          ? [error]
+          : (failedFetchResponse(
+              this.#options.name,
+              new GraphQLError(error.message, { extensions: error.extensions ?? {} }),
+              paths,
+            ).errors ?? []),
+      ),
+    };
   }
 
   /**
