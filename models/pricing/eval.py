@@ -15,8 +15,13 @@ Method (the same model as train.py, models/pricing/demand.py):
 - category = the last word of the product's description (HOLDER, BAG, MUG...), rare ones pooled as OTHER;
 - drivers as in training; stock is unknown (neutral cover);
 - held out: the last `--holdout-days` trading days; metrics on products seen before them.
-Baselines: last value (units on the previous trading day) and moving average (mean over the previous
-≤ 7 trading days). WAPE over all held-out product-days; MAPE over those with a sale (zeros make it undefined).
+Baselines: seasonal naive (the same product's units on the same weekday a week earlier), last value (units on
+the previous trading day) and moving average (mean over the previous ≤ 7 trading days). WAPE over all held-out
+product-days, with a 95 % bootstrap interval over products and paired model − baseline intervals; MAPE over
+those with a sale (zeros make it undefined).
+
+`--train <dir>` fits on another folder in the same format instead (all its days), and scores the last
+`--holdout-days` of `--data` (products it never saw get the unknown-product index 0).
 """
 
 from __future__ import annotations
@@ -86,9 +91,68 @@ def build_panel(df: pd.DataFrame) -> pd.DataFrame:
     return panel.reset_index(drop=True), len(days)
 
 
+def prepare(panel: pd.DataFrame, cutoff: int, products: list | None = None, categories: list | None = None) -> dict:
+    """Model inputs and baselines for every panel row; the reference price comes from rows before `cutoff`.
+    Product/category indices follow `products`/`categories` (1-based; 0 = unknown), default this panel's own."""
+    reference = panel[(panel["t"] < cutoff) & (panel["units"] > 0)].groupby("StockCode")["price"].median()
+    panel = panel[panel["StockCode"].isin(reference.index)].reset_index(drop=True)
+    panel["reference"] = panel["StockCode"].map(reference)
+    products = products if products is not None else sorted(panel["StockCode"].unique())
+    categories = categories if categories is not None else sorted(panel["category"].unique())
+    p = panel["StockCode"].map({c: i + 1 for i, c in enumerate(products)}).fillna(0).to_numpy(np.int64)
+    c = panel["category"].map({c: i + 1 for i, c in enumerate(categories)}).fillna(0).to_numpy(np.int64)
+    codes = panel["StockCode"].to_numpy()
+    units = panel["units"].to_numpy(np.float64)
+    log_ratio = np.log(panel["price"].to_numpy(np.float64) / panel["reference"].to_numpy(np.float64))
+    is_start = np.r_[True, codes[1:] != codes[:-1]]
+    group_start = np.maximum.accumulate(np.where(is_start, np.arange(len(codes)), 0))
+    regular = log_ratio >= np.log(REGULAR_PRICE_RATIO)
+    dates = panel["date"]
+    # Seasonal naive: the same product's units on the same weekday a week earlier (0 if it did not trade then).
+    week_ago = pd.Series(units, index=pd.MultiIndex.from_arrays([codes, dates]))
+    seasonal = week_ago.reindex(pd.MultiIndex.from_arrays([codes, dates - pd.Timedelta(days=7)])).fillna(0.0).to_numpy()
+    return {
+        "panel": panel,
+        "products": products,
+        "categories": categories,
+        "p": p,
+        "c": c,
+        "units": units,
+        "log_ratio": log_ratio,
+        "drivers": driver_matrix(
+            ((dates.dt.dayofyear - 1) % 365).to_numpy(),
+            (dates.dt.dayofweek >= 5).to_numpy(np.float64),
+            None,
+            lagged_means(units, group_start, 7, regular),
+            lagged_means(units, group_start, 28, regular),
+        ),
+        "last_value": lagged_means(units, group_start, 1),
+        "moving_average_7": lagged_means(units, group_start, 7),
+        "seasonal_naive": seasonal,
+        "has_past": np.arange(len(codes)) > group_start,
+    }
+
+
+def wape_intervals(y: np.ndarray, forecasts: dict, items: np.ndarray, seed: int, n_boot: int = 2000) -> dict:
+    """WAPE with a 95 % bootstrap interval over products, and paired model − baseline intervals."""
+    codes, index = np.unique(items, return_inverse=True)
+    total = np.bincount(index, weights=y, minlength=len(codes))
+    errors = {k: np.bincount(index, weights=np.abs(y - f), minlength=len(codes)) for k, f in forecasts.items()}
+    rng = np.random.default_rng(seed)
+    counts = np.stack([np.bincount(rng.integers(0, len(codes), len(codes)), minlength=len(codes)) for _ in range(n_boot)])
+    boots = {k: (counts @ e) / (counts @ total) for k, e in errors.items()}
+    ci = lambda b: [round(float(np.quantile(b, 0.025)), 4), round(float(np.quantile(b, 0.975)), 4)]  # noqa: E731
+    out = {k: {"wape": round(float(e.sum() / total.sum()), 4), "ci95": ci(boots[k])} for k, e in errors.items()}
+    for k in forecasts:
+        if k != "model":
+            out[f"model_minus_{k}"] = {"wape": round(out["model"]["wape"] - out[k]["wape"], 4), "ci95": ci(boots["model"] - boots[k])}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True)
+    parser.add_argument("--train", default=None, help="fit on this folder instead (default: --data's days before the held-out ones)")
     parser.add_argument("--holdout-days", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=7)
@@ -101,65 +165,42 @@ def main() -> None:
     if n_days <= args.holdout_days + 1:
         raise SystemExit(f"only {n_days} trading days: too few for a {args.holdout_days}-day hold-out")
     cutoff = n_days - args.holdout_days
-    train_part = panel["t"] < cutoff
-
-    reference = panel[train_part & (panel["units"] > 0)].groupby("StockCode")["price"].median()
-    panel = panel[panel["StockCode"].isin(reference.index)].reset_index(drop=True)
-    train_part = (panel["t"] < cutoff).to_numpy()
-    panel["reference"] = panel["StockCode"].map(reference)
-    products = sorted(panel["StockCode"].unique())
-    categories = sorted(panel["category"].unique())
-    p = panel["StockCode"].map({c: i + 1 for i, c in enumerate(products)}).to_numpy()
-    c = panel["category"].map({c: i + 1 for i, c in enumerate(categories)}).to_numpy()
-
-    units = panel["units"].to_numpy(np.float64)
-    log_ratio = np.log(panel["price"].to_numpy(np.float64) / panel["reference"].to_numpy(np.float64))
-    is_start = np.r_[True, p[1:] != p[:-1]]
-    group_start = np.maximum.accumulate(np.where(is_start, np.arange(len(p)), 0))
-    regular = log_ratio >= np.log(REGULAR_PRICE_RATIO)
-    regular_7 = lagged_means(units, group_start, 7, regular)
-    regular_28 = lagged_means(units, group_start, 28, regular)
-    last_value = lagged_means(units, group_start, 1)
-    moving_average = lagged_means(units, group_start, 7)
-    has_past = np.arange(len(p)) > group_start
-
-    dates = panel["date"]
-    drivers = driver_matrix(
-        ((dates.dt.dayofyear - 1) % 365).to_numpy(),
-        (dates.dt.dayofweek >= 5).to_numpy(np.float64),
-        None,
-        regular_7,
-        regular_28,
-    )
-
-    model = DemandModel(len(products) + 1, len(categories) + 1)
-    fit(model, p[train_part], c[train_part], log_ratio[train_part], drivers[train_part], units[train_part],
+    same = args.train is None or os.path.realpath(args.train) == os.path.realpath(args.data)
+    if same:
+        train = prepare(panel, cutoff)
+        data = train
+        train_part = (train["panel"]["t"] < cutoff).to_numpy()
+    else:
+        train_panel, train_days = build_panel(load_transactions(args.train))
+        train = prepare(train_panel, train_days)
+        data = prepare(panel, cutoff, train["products"], train["categories"])
+        train_part = np.ones(len(train["p"]), bool)
+    model = DemandModel(len(train["products"]) + 1, len(train["categories"]) + 1)
+    fit(model, train["p"][train_part], train["c"][train_part], train["log_ratio"][train_part], train["drivers"][train_part], train["units"][train_part],
         epochs=args.epochs, batch_size=1024, lr=0.01, log=lambda _: None)
-    test = (~train_part) & has_past
-    y = units[test]
-    elasticity, forecast = predict(model, p[test], c[test], log_ratio[test], drivers[test])
+    test = (data["panel"]["t"] >= cutoff).to_numpy() & data["has_past"]
+    y = data["units"][test]
+    elasticity, forecast = predict(model, data["p"][test], data["c"][test], data["log_ratio"][test], data["drivers"][test])
+    forecasts = {"model": forecast, **{k: data[k][test] for k in ("seasonal_naive", "last_value", "moving_average_7")}}
 
-    varied = panel[train_part & (panel["units"] > 0)].groupby("StockCode")["price"].nunique()
+    train_rows = train["panel"][train_part]
+    varied = train_rows[train_rows["units"] > 0].groupby("StockCode")["price"].nunique()
     report = {
+        "command": "npm run eval -- pricing " + ("" if same else f"--train {args.train} ") + f"--data {args.data}",
         "dataset": os.path.abspath(args.data),
+        "train": os.path.abspath(args.train or args.data),
         "trading_days": int(n_days),
         "holdout_days": args.holdout_days,
-        "products": len(products),
+        "products": len(train["products"]),
         "products_with_price_variation": int((varied > 1).sum()),
-        "categories": len(categories),
+        "categories": len(train["categories"]),
         "train_rows": int(train_part.sum()),
         "holdout_rows": int(test.sum()),
         "holdout_rows_with_sales": int((y > 0).sum()),
-        "wape": {
-            "model": round(wape(y, forecast), 4),
-            "last_value": round(wape(y, last_value[test]), 4),
-            "moving_average_7": round(wape(y, moving_average[test]), 4),
-        },
-        "mape_on_sale_days": {
-            "model": round(mape(y, forecast), 4),
-            "last_value": round(mape(y, last_value[test]), 4),
-            "moving_average_7": round(mape(y, moving_average[test]), 4),
-        },
+        "holdout_rows_unknown_product": int((data["p"][test] == 0).sum()),
+        "wape": {k: round(wape(y, f), 4) for k, f in forecasts.items()},
+        "wape_with_95ci_over_products": wape_intervals(y, forecasts, data["panel"]["StockCode"].to_numpy()[test], args.seed),
+        "mape_on_sale_days": {k: round(mape(y, f), 4) for k, f in forecasts.items()},
         "median_elasticity": round(float(np.median(elasticity)), 3),
         "seconds": round(time.time() - started, 1),
     }
