@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   buildSchema,
   getNamedType,
@@ -26,8 +28,9 @@ import { testLog } from "./quiet-log.ts";
  * Generated from schema/api.graphql: every object type reachable from Query is reached by its shortest path,
  * and every one of its fields is asked for once with only its required arguments (optional ones left out, so
  * type-graphql passes `undefined`). A new field or type is covered without touching this file.
- * Mutations are not called: they change state and need real inputs; their payload types are covered when
- * a query reaches them too.
+ * Each Mutation field is called once too, with generated required arguments and a service token, against
+ * this test's own supergraph (payment-risk's records go to a temporary directory): whatever it answers, never
+ * an internal error and never null without an error.
  */
 
 const schema = buildSchema(readFileSync(new URL("../schema/api.graphql", import.meta.url), "utf8"));
@@ -60,6 +63,11 @@ const STRINGS_BY_NAME: Readonly<Record<string, string>> = {
   region: "US",
   prefix: "hea",
   query: "headphones",
+  ip: "203.0.113.7",
+  emailDomain: "example.com",
+  type: "view",
+  tier: "mid",
+  occurredAt: new Date(0).toISOString(),
 };
 
 /**
@@ -138,6 +146,35 @@ interface Operation {
 }
 
 /** The query reaching `target` by `path`, selecting each of its fields with required arguments only. */
+/** A mutation of one field, with generated required arguments, selecting the fields of its result. */
+function mutationFor(field: GraphQLField<unknown, unknown>): Operation {
+  const declarations: string[] = [];
+  const variables: Record<string, unknown> = {};
+  const argsOf = (f: GraphQLField<unknown, unknown>): string => {
+    const required = f.args.filter((a) => isRequiredArgument(a));
+    if (required.length === 0) return "";
+    return `(${required
+      .map((a) => {
+        const variable = `v${declarations.length}`;
+        declarations.push(`$${variable}: ${String(a.type)}`);
+        variables[variable] = valueFor(a.type, a.name, getNamedType(f.type).name);
+        return `${a.name}: $${variable}`;
+      })
+      .join(", ")})`;
+  };
+  const result = getNamedType(field.type);
+  const selection = isObjectType(result)
+    ? ` { ${Object.values(result.getFields())
+        .map((f) => `${f.name}${argsOf(f)}${isCompositeType(getNamedType(f.type)) ? " { __typename }" : ""}`)
+        .join(" ")} }`
+    : isCompositeType(result)
+      ? " { __typename }"
+      : "";
+  const call = `${field.name}${argsOf(field)}${selection}`;
+  const header = declarations.length === 0 ? "" : `(${declarations.join(", ")})`;
+  return { text: `mutation EveryField_${field.name}${header} { ${call} }`, variables };
+}
+
 function operationFor(target: GraphQLObjectType, path: readonly Step[], samples = false): Operation {
   const declarations: string[] = [];
   const variables: Record<string, unknown> = {};
@@ -193,8 +230,14 @@ const startsWith = (path: readonly (string | number)[], prefix: readonly (string
 let supergraph: LocalSupergraph;
 let headers: Record<string, string>;
 
+const riskDataDir = mkdtempSync(join(tmpdir(), "aisle-every-field-"));
+
 beforeAll(async () => {
-  supergraph = await startLocalSupergraph({ port: 0, log: testLog });
+  supergraph = await startLocalSupergraph({
+    port: 0,
+    log: testLog,
+    env: { ...process.env, RISK_DATA_DIR: riskDataDir },
+  });
   const token = await signToken({
     user: shopper.id,
     scopes: ["shopper", "service:ops", "service:checkout"],
@@ -203,6 +246,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await supergraph?.close();
+  rmSync(riskDataDir, { recursive: true, force: true });
 });
 
 describe("every field of the API, optional arguments left out", () => {
@@ -261,6 +305,27 @@ describe("every field of the API, optional arguments left out", () => {
         .some((step) => step.field.args.some((a) => a.name in OPTIONAL_SAMPLES));
       if (count === 0 && sampled) count = await reach(typeName, true);
       if (!(typeName in UNREACHED)) expect(count, `no ${typeName} reached`).toBeGreaterThan(0);
+    },
+  );
+});
+
+describe("every mutation, with generated required arguments and a service token", () => {
+  const mutations = Object.values(schema.getMutationType()?.getFields() ?? {});
+
+  it.each(mutations.map((m) => m.name).sort())(
+    "%s: no internal error, never null without an error",
+    async (name) => {
+      const operation = mutationFor(schema.getMutationType()!.getFields()[name]!);
+      const result = await postGraphQL<Json>(supergraph.url, operation.text, operation.variables, headers);
+      const context = `${operation.text}\n${JSON.stringify(operation.variables)}\n${JSON.stringify(result.body)}`;
+      expect(result.status, context).toBe(200);
+      const errors = result.body.errors ?? [];
+      for (const error of errors) {
+        expect(error.extensions?.["code"], context).toBeDefined();
+        expect(error.extensions?.["code"], context).not.toBe("INTERNAL_SERVER_ERROR");
+      }
+    const value = (result.body.data as Record<string, Json> | null | undefined)?.[name] ?? null;
+      if (value === null) expect(errors.length, `null without an error\n${context}`).toBeGreaterThan(0);
     },
   );
 });
