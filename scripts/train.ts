@@ -64,6 +64,18 @@ async function trainOne(model: string, args: TrainArgs): Promise<number> {
   const started = Date.now();
   const modelDir = join(MODELS_DIR, model);
   const outDir = args.out === undefined ? modelDir : join(args.out, model);
+  const ownTrainer = join(modelDir, "train.ts");
+  if (existsSync(ownTrainer)) {
+    // A model with its own train.ts (e.g. search: encoder, then learning to rank from --judgments) gets
+    // every argument after the model name; the manifest is rebuilt below as for the others.
+    process.stderr.write(`\n▶ ${model}: models/${model}/train.ts\n`);
+    const own = [
+      ...(args.data === undefined ? [] : ["--data", args.data]),
+      ...(args.out === undefined ? [] : ["--out", args.out]),
+    ];
+    await run(TSX, ["--conditions=aisle-source", ownTrainer, ...own, ...args.passThrough]);
+    return (Date.now() - started) / 1000;
+  }
   const exporter = join(modelDir, "export-data.ts");
   const importer = join(modelDir, "import-data.ts");
   let dataDir = args.data;

@@ -39,6 +39,11 @@ const modelSpecShape = {
   /** Free-form summary; metrics are held-out figures written by train.py. */
   description: z.string().optional(),
   metrics: z.record(z.string(), z.number()).optional(),
+  /**
+   * Serving settings learned with the model and read by the code that serves it (e.g. search's fusion weight
+   * and whether its ranker beat the fallback order); pinned with the model in the manifest.
+   */
+  settings: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
   trainedAt: z.string().optional(),
 };
 

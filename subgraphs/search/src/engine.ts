@@ -2,6 +2,8 @@ import { Autocomplete } from "./autocomplete.ts";
 import type { IndexReport, SearchBackend } from "./backend.ts";
 import type { SearchDocument } from "./documents.ts";
 import { QueryUnderstanding, type IntentCategory } from "./query-understanding.ts";
+import type { LtrRanker } from "./ltr-ranker.ts";
+import { FieldStats } from "./ranking-features.ts";
 import type { Reranker } from "./reranker.ts";
 import { HybridRetriever, indexCorpus, type Corpus, type RetrieverOptions } from "./retriever.ts";
 import type { Synonyms } from "./synonyms.ts";
@@ -27,6 +29,8 @@ export interface BuildEngineOptions {
   readonly categories: readonly IntentCategory[];
   readonly synonyms: Synonyms;
   readonly reranker: Reranker | null;
+  /** The learned ranker from the model registry (LtrRanker.load); null serves the fused order re-ranked by `reranker`. */
+  readonly ranker?: LtrRanker | null;
   readonly retriever?: RetrieverOptions;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -44,7 +48,10 @@ export async function buildSearchEngine(options: BuildEngineOptions): Promise<Se
     backend: options.backend,
     encoder: options.encoder,
     corpus,
-    retriever: new HybridRetriever(options.backend, corpus, options.reranker, options.retriever),
+    retriever: new HybridRetriever(options.backend, corpus, options.reranker, {
+      ...options.retriever,
+      ranker: options.ranker == null ? null : { model: options.ranker, stats: new FieldStats(options.docs) },
+    }),
     understanding: new QueryUnderstanding(options.docs, options.categories, options.synonyms),
     autocomplete: new Autocomplete(options.docs, options.categories, options.backend),
     report,

@@ -8,7 +8,7 @@ import {
   type SubgraphDefinition,
   type SubgraphParts,
 } from "@aisle/kit";
-import { modelOptionsFromEnv } from "@aisle/ml";
+import { DEFAULT_MODELS_DIR, modelOptionsFromEnv } from "@aisle/ml";
 import { demoWorld } from "@aisle/world";
 import { DemoAffinityProvider } from "./affinity.ts";
 import type { SearchBackend } from "./backend.ts";
@@ -16,6 +16,7 @@ import { documentsFromWorld } from "./documents.ts";
 import { EmbeddedBackend } from "./embedded-backend.ts";
 import { buildSearchEngine, type SearchEngine } from "./engine.ts";
 import { OpenSearchBackend } from "./opensearch-backend.ts";
+import { LtrRanker, RANKER_MODEL } from "./ltr-ranker.ts";
 import { LinearReranker } from "./reranker.ts";
 import { SearchResolver } from "./search.resolver.ts";
 import { searchEnvShape } from "./search.config.ts";
@@ -24,7 +25,7 @@ import { Synonyms } from "./synonyms.ts";
 import { ENCODER_MODEL, TextEncoder } from "./text-encoder.ts";
 
 export { EmbeddedBackend } from "./embedded-backend.ts";
-export { NO_FILTERS } from "./backend.ts";
+export { NO_FILTERS, type SearchBackend } from "./backend.ts";
 export { DEFAULT_RERANKER_FILE, DEFAULT_SYNONYMS_FILE, searchEnvShape } from "./search.config.ts";
 export { OpenSearchBackend } from "./opensearch-backend.ts";
 export { buildSearchEngine, type SearchEngine } from "./engine.ts";
@@ -36,7 +37,10 @@ export type { SearchDocument } from "./documents.ts";
 export { documentsFromWorld } from "./documents.ts";
 export { RETRIEVAL_MODES, rerank, type RetrievalMode } from "./retriever.ts";
 export { reciprocalRankFusion } from "./fusion.ts";
-export type { Reranker, TrainingGroup, LinearModel } from "./reranker.ts";
+export type { Reranker, TrainingGroup, LinearModel, Candidate } from "./reranker.ts";
+export { LtrRanker, RANKER_MODEL, type RankerSettings } from "./ltr-ranker.ts";
+export { FieldStats, LTR_FEATURES, ltrFeatureRows, type LtrQuery } from "./ranking-features.ts";
+export { rankByModel } from "./retriever.ts";
 
 /** What a search subgraph holds: its schema, engine and encoder (tests read the encoder's run counters). */
 export interface SearchParts extends SubgraphParts {
@@ -61,6 +65,8 @@ export async function createSearchParts(
     );
   }
   const reranker = await LinearReranker.load(config.SEARCH_RERANKER_FILE);
+  // The learned ranker the model registry holds (npm run train -- search); none: the linear re-ranker above.
+  const ranker = await LtrRanker.load(config.SEARCH_MODELS_DIR ?? DEFAULT_MODELS_DIR);
   const encoder = await TextEncoder.load(modelOptionsFromEnv(ENCODER_MODEL, source));
   const backend: SearchBackend =
     config.SEARCH_BACKEND === "opensearch"
@@ -79,11 +85,12 @@ export async function createSearchParts(
       categories,
       synonyms,
       reranker,
+      ranker,
       retriever: { depth: config.SEARCH_RERANK_DEPTH, semanticWeight: config.SEARCH_SEMANTIC_WEIGHT },
       onProgress: (done, total) => log.debug({ done, total }, "indexing products"),
     });
   } catch (error) {
-    await Promise.allSettled([backend.close(), encoder.close()]);
+    await Promise.allSettled([backend.close(), encoder.close(), ranker?.close()]);
     throw error;
   }
   const { report } = engine;
@@ -94,6 +101,10 @@ export async function createSearchParts(
       refused: report.errors.length,
       indexMs: Math.round(report.tookMs),
       embedMs: Math.round(engine.embedMs),
+      ranker:
+        ranker === null
+          ? "linear re-ranker (no search-ranker in the registry)"
+          : `${RANKER_MODEL}@${ranker.spec.version} ${ranker.settings.enabled ? "enabled" : "disabled by its gate"}`,
     },
     "search index built",
   );
@@ -122,7 +133,7 @@ export async function createSearchParts(
       { name: `search:${backend.name}`, check: async () => engine.corpus.size > 0 },
     ],
     close: async () => {
-      await Promise.allSettled([backend.close(), encoder.close()]);
+      await Promise.allSettled([backend.close(), encoder.close(), ranker?.close()]);
     },
   };
 }

@@ -9,6 +9,8 @@ import {
 import { itemText, type SearchDocument } from "./documents.ts";
 import { reciprocalRankFusion } from "./fusion.ts";
 import type { IntentCategory, Understanding } from "./query-understanding.ts";
+import type { LtrRanker } from "./ltr-ranker.ts";
+import type { FieldStats, LtrQuery } from "./ranking-features.ts";
 import { featureRows, type Candidate, type FeatureContext, type Reranker } from "./reranker.ts";
 import type { TextEncoder } from "./text-encoder.ts";
 
@@ -27,6 +29,12 @@ export interface RetrieverOptions {
   readonly intentMinSimilarity?: number;
   /** ...and beat the second by this margin. Default 0.03. */
   readonly intentMargin?: number;
+  /**
+   * The learned ranker from the model registry with the corpus statistics its features need. When present it
+   * replaces the linear re-ranker, and its registry settings replace `semanticWeight`; when its settings say
+   * it is disabled, the fused order is served.
+   */
+  readonly ranker?: { readonly model: LtrRanker; readonly stats: FieldStats } | null;
 }
 
 /** The indexed documents with their unit vectors, and the category centroids of those vectors. */
@@ -152,6 +160,7 @@ export class HybridRetriever {
   readonly semanticWeight: number;
   readonly intentMinSimilarity: number;
   readonly intentMargin: number;
+  readonly ranker: { readonly model: LtrRanker; readonly stats: FieldStats } | null;
 
   constructor(
     readonly backend: SearchBackend,
@@ -161,7 +170,8 @@ export class HybridRetriever {
   ) {
     this.depth = options.depth ?? 100;
     this.semanticMinSimilarity = options.semanticMinSimilarity ?? 0.75;
-    this.semanticWeight = options.semanticWeight ?? 1;
+    this.ranker = options.ranker ?? null;
+    this.semanticWeight = this.ranker?.model.settings.semanticWeight ?? options.semanticWeight ?? 1;
     this.intentMinSimilarity = options.intentMinSimilarity ?? 0.55;
     this.intentMargin = options.intentMargin ?? 0.03;
   }
@@ -255,13 +265,17 @@ export class HybridRetriever {
     };
 
     let head: { id: string; score: number }[];
-    if (mode === "bm25" || !wantSemantic) head = lexicalHits.map((h) => ({ id: h.id, score: h.score }));
-    else if (mode === "semantic") head = semanticHits.map((h) => ({ id: h.id, score: h.similarity }));
+    let fusedCount = 0;
+    if (mode === "bm25" || !wantSemantic) {
+      head = lexicalHits.map((h) => ({ id: h.id, score: h.score }));
+      fusedCount = Math.min(this.depth, head.length);
+    } else if (mode === "semantic") head = semanticHits.map((h) => ({ id: h.id, score: h.similarity }));
     else {
       head = reciprocalRankFusion([
         { ids: lexicalHits.slice(0, this.depth).map((h) => h.id) },
         { ids: semanticHits.map((h) => h.id), weight: this.semanticWeight },
       ]);
+      fusedCount = head.length;
       // Lexical hits beyond the fused depth keep their BM25 order after the fused head.
       const fused = new Set(head.map((h) => h.id));
       const tailScore = (head.at(-1)?.score ?? 0) / 2;
@@ -276,7 +290,15 @@ export class HybridRetriever {
       })
       .filter((c): c is Candidate & { score: number } => c !== null);
 
-    if (mode === "hybrid-rerank" && this.reranker !== null && understanding.text !== "") {
+    if (mode === "hybrid-rerank" && this.ranker !== null && understanding.text !== "") {
+      if (this.ranker.model.settings.enabled) {
+        ranked = await rankByModel(this.ranker.model, this.ranker.stats, ranked, fusedCount, {
+          text: understanding.text,
+          intentCategoryId: rankingIntent?.category.id ?? null,
+          extracted: understanding.extracted,
+        });
+      }
+    } else if (mode === "hybrid-rerank" && this.reranker !== null && understanding.text !== "") {
       ranked = rerank(this.reranker, ranked, this.depth, {
         text: understanding.text,
         intentCategoryId: rankingIntent?.category.id ?? null,
@@ -331,4 +353,27 @@ export function rerank<C extends Candidate & { readonly score: number }>(
     .sort((a, b) => b.score - a.score);
   const floor = Math.min(...scores) - 1;
   return [...reranked, ...ranked.slice(depth).map((c, i) => ({ ...c, score: floor - (i + 1) * 1e-6 }))];
+}
+
+/**
+ * Orders the first `count` candidates (the fused lexical and semantic candidates) by the learned ranker's
+ * scores, in one batched run; the rest (lexical hits past the fused depth) follow in their order, below. The
+ * subgraph and the evaluation both rank through this function.
+ */
+export async function rankByModel<C extends Candidate & { readonly score: number }>(
+  model: LtrRanker,
+  stats: FieldStats,
+  ranked: readonly C[],
+  count: number,
+  query: LtrQuery,
+): Promise<C[]> {
+  const top = ranked.slice(0, count);
+  if (top.length === 0) return [...ranked];
+  const scores = await model.score(top, query, stats);
+  // Ties keep the fused order (stable sort), so a constant model serves the fallback order.
+  const reranked = top
+    .map((c, i) => ({ ...c, score: scores[i] as number }))
+    .sort((a, b) => b.score - a.score);
+  const floor = Math.min(...scores) - 1;
+  return [...reranked, ...ranked.slice(count).map((c, i) => ({ ...c, score: floor - (i + 1) * 1e-6 }))];
 }

@@ -24,6 +24,8 @@ export const searchEnvShape = {
   SEARCH_SYNONYMS_FILE: z.string().min(1).default(DEFAULT_SYNONYMS_FILE),
   /** Re-ranker weights (JSON). Default models/search/reranker.json. */
   SEARCH_RERANKER_FILE: z.string().min(1).default(DEFAULT_RERANKER_FILE),
+  /** Model registry folder holding manifest.json and models/search-ranker (the learned ranker). Default models/. */
+  SEARCH_MODELS_DIR: z.string().min(1).optional(),
   /** Candidates per side fused and re-ranked. Default 100. */
   SEARCH_RERANK_DEPTH: env.positiveInt(100),
   /** Weight of the semantic list in reciprocal rank fusion (lexical has 1); 0 keeps BM25's order before re-ranking. Default 1. */
