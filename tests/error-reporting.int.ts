@@ -175,6 +175,14 @@ describe("an internal error, in production", () => {
     });
   });
 
+  it("names the request id the gateway made when the client sent none, as the response header does", async () => {
+    const result = await postGraphQL(gateway.server.url, "{ boom }");
+    const requestId = result.headers.get("x-request-id");
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(result.body.errors?.[0]?.extensions).toEqual({ code: "INTERNAL_SERVER_ERROR", requestId });
+    expect(failuresOf(shopLog.lines, requestId!)).toHaveLength(1);
+  });
+
   it("masks an internal error of a field added to another subgraph's entity, at each path", async () => {
     const result = await postGraphQL(
       gateway.server.url,
