@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, Float, Int, Resolver, Root } from "type-graphql";
+import { Arg, Authorized, Ctx, Directive, FieldResolver, Float, Int, Resolver, Root } from "type-graphql";
 import { badUserInput, defineLoader, type LoaderSpec, type RequestContext } from "@aisle/kit";
 import type { User } from "@aisle/world";
 import type { ActivityStore } from "./activity.store.ts";
@@ -67,6 +67,7 @@ export class ProfileResolver {
   }
 
   @Authorized(OWNER_OR_SERVICE)
+  @Directive('@listSize(slicingArguments: ["first"])')
   @FieldResolver(() => [CategoryInterestType], {
     nullable: true,
     description:
@@ -86,6 +87,7 @@ export class ProfileResolver {
   }
 
   @Authorized(OWNER_OR_SERVICE)
+  @Directive('@listSize(slicingArguments: ["first"])')
   @FieldResolver(() => [BrandInterestType], {
     nullable: true,
     description: "Brands the user engages with, strongest first, with weights. Private.",
@@ -113,6 +115,7 @@ export class ProfileResolver {
   }
 
   @Authorized(OWNER_OR_SERVICE)
+  @Directive('@listSize(slicingArguments: ["first"])')
   @FieldResolver(() => [ActivityItemType], {
     nullable: true,
     description: "The user's latest product interactions, newest first. Private.",
