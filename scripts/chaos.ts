@@ -31,8 +31,8 @@ import { Stack, SUBGRAPH_NAMES, type Dependency } from "./chaos/stack.ts";
 const { values } = parseArgs({
   options: {
     faults: { type: "string", default: "recommendation,logistics,pricing,redis-features,redis-durable" },
-    loops: { type: "string", default: "6" },
-    baseline: { type: "string", default: "6" },
+    loops: { type: "string", default: "4" },
+    baseline: { type: "string", default: "5" },
     down: { type: "string", default: "5" },
     settle: { type: "string", default: "6" },
     deadline: { type: "string", default: "230" },
@@ -191,6 +191,8 @@ async function run(): Promise<void> {
   timeline.phase = "drain";
   await load.stop();
   say(`load stopped: ${load.samples.length} answers`);
+  const unsent = await load.flushEvents(new Map(callers.map((c) => [c.userId, c.shopperToken])));
+  if (unsent > 0) say(`${unsent} refused events still not accepted after 5 more tries`);
 
   // Applied side: wait (boundedly) for the updater and the assessment spool to catch up.
   let after = await readViews(stack.gateway.url, opsToken, userIds);
@@ -198,23 +200,29 @@ async function run(): Promise<void> {
     userIds.every((u) => {
       const a = after.get(u);
       const b = before.get(u);
-      return typeof a === "number" && typeof b === "number" && a - b >= (load?.events.get(u)?.accepted ?? 0);
+      return (
+        typeof a === "number" && typeof b === "number" && a - b >= (load?.events.get(u)?.accepted.size ?? 0)
+      );
     });
   for (let waited = 0; !caughtUp() && waited < 20_000; waited += 500) {
     await sleep(500);
     after = await readViews(stack.gateway.url, opsToken, userIds);
   }
+  // A late second application would land now: look once more.
+  await sleep(1_000);
+  after = await readViews(stack.gateway.url, opsToken, userIds);
   let log = await readAssessmentLog(stack.redis["redis-durable"], `chaos-${runId}-`);
   for (let waited = 0; [...load.assessed].some((o) => !log.has(o)) && waited < 15_000; waited += 500) {
     await sleep(500);
     log = await readAssessmentLog(stack.redis["redis-durable"], `chaos-${runId}-`);
   }
-  assess(before, after, log);
+  assess(before, after, log, unsent);
 }
 
 interface Accounting {
   eventsAccepted: number;
-  eventsUncertain: number;
+  eventsResent: number;
+  eventsUnsent: number;
   eventsApplied: number | null;
   assessed: number;
   logged: number;
@@ -228,16 +236,19 @@ function assess(
   before: Map<string, number | string>,
   after: Map<string, number | string>,
   log: Map<string, number>,
+  unsent: number,
 ): void {
   if (load === null || stack === null) return;
-  // Events: applied (views now minus views before) must equal accepted, per user.
+  // Events: applied (views now minus views before) must equal the distinct ids accepted, per user. Events
+  // refused and sent again are among them once; any still unsent after the run may or may not be applied.
   let accepted = 0;
-  let uncertain = 0;
+  let resent = 0;
   let applied: number | null = 0;
   const perUser: string[] = [];
   for (const [user, ledger] of load.events) {
-    accepted += ledger.accepted;
-    uncertain += ledger.uncertain;
+    const ok = ledger.accepted.size;
+    accepted += ok;
+    resent += ledger.resent;
     const a = after.get(user);
     const b = before.get(user);
     if (typeof a !== "number" || typeof b !== "number") {
@@ -247,13 +258,10 @@ function assess(
     }
     const delta = a - b;
     if (applied !== null) applied += delta;
-    if (delta < ledger.accepted)
+    if (delta < ok) perUser.push(`user ${user}: ${ok} accepted, ${delta} applied (${ok - delta} lost)`);
+    else if (delta > ok + ledger.pending.length)
       perUser.push(
-        `user ${user}: ${ledger.accepted} accepted, ${delta} applied (${ledger.accepted - delta} lost)`,
-      );
-    else if (delta > ledger.accepted + ledger.uncertain)
-      perUser.push(
-        `user ${user}: ${ledger.accepted} accepted (+${ledger.uncertain} unanswered), ${delta} applied (applied twice?)`,
+        `user ${user}: ${ok} accepted (${ledger.resent} of them sent again after a refusal), ${delta} applied (${delta - ok} applied twice)`,
       );
   }
   if (perUser.length > 0)
@@ -284,7 +292,8 @@ function assess(
   }
   accounting = {
     eventsAccepted: accepted,
-    eventsUncertain: uncertain,
+    eventsResent: resent,
+    eventsUnsent: unsent,
     eventsApplied: applied,
     assessed: load.assessed.size,
     logged: log.size,
@@ -352,24 +361,35 @@ function finish(error?: unknown): void {
   // recordEvents refuses quickly (UNAVAILABLE within 1 s) while the Redis holding its stream is down.
   const streamRedis = stack?.eventStreamRedis;
   const streamPhase = phases.find((p) => p.name === streamRedis);
-  let slowestRefusal: number | null = null;
+  let refusal: { count: number; medianMs: number; maxMs: number } | null = null;
   if (streamPhase?.outage) {
     const { killAt, returnAt } = streamPhase.outage;
-    const refused = samples.filter(
-      (s) =>
-        s.operation === "recordEvents" &&
-        s.start >= killAt &&
-        returnAt !== null &&
-        s.end <= returnAt &&
-        !s.verdict.whole,
-    );
-    slowestRefusal = refused.length === 0 ? null : Math.max(...refused.map((s) => s.end - s.start));
-    if (slowestRefusal !== null && slowestRefusal > REFUSE_WITHIN_MS)
-      fail(
-        `recordEvents answers UNAVAILABLE within ${REFUSE_WITHIN_MS / 1000} s while ${streamRedis} is down`,
-        `slowest refusal took ${(slowestRefusal / 1000).toFixed(2)} s`,
-        ["user-profile"],
-      );
+    const refused = samples
+      .filter(
+        (s) =>
+          s.operation === "recordEvents" &&
+          s.start >= killAt &&
+          returnAt !== null &&
+          s.end <= returnAt &&
+          !s.verdict.whole,
+      )
+      .map((s) => s.end - s.start)
+      .sort((a, b) => a - b);
+    if (refused.length > 0) {
+      refusal = {
+        count: refused.length,
+        medianMs: refused[Math.floor(refused.length / 2)] as number,
+        maxMs: refused[refused.length - 1] as number,
+      };
+      // The median, not the maximum: on a shared 2-core box one answer can wait for a CPU; a hang (the defect:
+      // every call waiting out the gateway's 5 s deadline) moves the median.
+      if (refusal.medianMs > REFUSE_WITHIN_MS)
+        fail(
+          `recordEvents answers UNAVAILABLE within ${REFUSE_WITHIN_MS / 1000} s while ${streamRedis} is down`,
+          `median refusal took ${(refusal.medianMs / 1000).toFixed(2)} s (slowest ${(refusal.maxMs / 1000).toFixed(2)} s)`,
+          ["user-profile"],
+        );
+    }
   }
 
   out.push("", "Figures");
@@ -381,6 +401,7 @@ function finish(error?: unknown): void {
         "whole",
         "partial",
         "violating",
+        "degraded",
         "5xx",
         "no answer",
         "down s",
@@ -393,6 +414,7 @@ function finish(error?: unknown): void {
         String(f.whole),
         String(f.partial),
         String(f.violating),
+        String(f.degraded),
         String(f.http5xx),
         String(f.noAnswer),
         seconds(f.downSeconds),
@@ -419,13 +441,15 @@ function finish(error?: unknown): void {
     out.push(
       "",
       `events (across the Redis restarts): accepted ${a.eventsAccepted}, applied ${a.eventsApplied ?? "unknown"}` +
-        (a.eventsUncertain > 0 ? `, unanswered ${a.eventsUncertain}` : ""),
+        ` (${a.eventsResent} sent again after a refusal or a lost answer` +
+        (a.eventsUnsent > 0 ? `, ${a.eventsUnsent} never accepted` : "") +
+        ")",
       `assessments: answered ${a.assessed}, recorded ${a.logged} (missing ${a.missing}, recorded twice ${a.duplicated}, recorded without an answer ${a.loggedUnanswered})`,
     );
   }
-  if (slowestRefusal !== null)
+  if (refusal !== null)
     out.push(
-      `slowest recordEvents refusal while ${streamRedis} was down: ${(slowestRefusal / 1000).toFixed(2)} s`,
+      `recordEvents refusals while ${streamRedis} was down: ${refusal.count}, median ${(refusal.medianMs / 1000).toFixed(2)} s, slowest ${(refusal.maxMs / 1000).toFixed(2)} s`,
     );
   out.push(`5xx answers: ${http5xx}; requests without an HTTP answer: ${noAnswer}`);
 

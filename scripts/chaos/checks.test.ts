@@ -93,6 +93,30 @@ describe("judge", () => {
     expect(judge(503, { errors: [unavailable(["me"])] }, feed, none).violations[0]).toBe("HTTP 503");
   });
 
+  it("refuses an outage error that shows internals (a raw driver message, a stack)", () => {
+    const raw = {
+      data: null,
+      errors: [
+        {
+          message: "connect ECONNREFUSED 127.0.0.1:6379",
+          path: ["recordEvents"],
+          extensions: { code: "UNAVAILABLE" },
+        },
+      ],
+    };
+    const specs = [{ path: "recordEvents", deps: ["redis-durable"] }];
+    expect(judge(200, raw, specs, new Set(["redis-durable"])).violations).toEqual([
+      'UNAVAILABLE error shows internals ("ECONNREFUSED"): connect ECONNREFUSED 127.0.0.1:6379',
+    ]);
+    const stack = {
+      data: null,
+      errors: [{ ...unavailable(["recordEvents"]), extensions: { code: "UNAVAILABLE", stacktrace: ["x"] } }],
+    };
+    expect(judge(200, stack, specs, new Set(["redis-durable"])).violations).toEqual([
+      "UNAVAILABLE error shows internals (a stack trace in extensions): Subgraph pricing is unavailable",
+    ]);
+  });
+
   it("accepts a mutation refused as a whole (null data) while its dependency is down", () => {
     const specs = [
       { path: "recordEvents", deps: ["redis-durable"] },

@@ -102,6 +102,18 @@ const samePath = (a: readonly (string | number)[] | undefined, b: readonly (stri
 
 const show = (path: readonly (string | number)[]) => path.join(".");
 
+/** What production must never tell a client: driver and socket errors, stack frames, JS type errors. */
+const INTERNALS =
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ioredis|maxRetriesPerRequest|enableOfflineQueue|NOGROUP|Cannot read propert|is not a function|undefined \(reading|\.ts:\d+|node_modules/i;
+
+/** Why an error looks like it carries internals (a stack, or a raw internal message), or null. */
+export function leakOf(error: GraphQLError): string | null {
+  const extensions = error.extensions ?? {};
+  if ("stacktrace" in extensions || "exception" in extensions) return "a stack trace in extensions";
+  const match = INTERNALS.exec(String(error.message ?? ""));
+  return match === null ? null : `"${match[0]}"`;
+}
+
 /** A path with list indexes replaced by `*`, so violations group by field. */
 export function fieldOf(path: string): string {
   return path.replace(/\.\d+(?=\.|$)/g, ".*");
@@ -136,6 +148,11 @@ export function judge(
     } else if (error.path === undefined || error.path.length === 0) {
       violations.push(`${code} error without a path: ${String(error.message ?? "").slice(0, 120)}`);
     }
+    const leak = leakOf(error);
+    if (leak !== null)
+      violations.push(
+        `${code} error shows internals (${leak}): ${String(error.message ?? "").slice(0, 120)}`,
+      );
   }
   const data = body.data ?? {};
   for (const spec of withPrefixes(specs)) {

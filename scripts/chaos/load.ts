@@ -1,4 +1,6 @@
-import { judge, OUTAGE_CODES, type GraphQLBody, type Verdict } from "./checks.ts";
+import { print } from "graphql";
+import { RecordEventsDocument } from "../../operations/__generated__/graphql.ts";
+import { judge, type GraphQLBody, type Verdict } from "./checks.ts";
 import {
   assessmentInput,
   CATEGORY_IDS,
@@ -41,6 +43,16 @@ export interface Sample {
   /** 0 when no HTTP answer came (refused, reset, or the client's 10 s timeout). */
   readonly status: number;
   readonly verdict: Verdict;
+  /** Some part of the answer says `degraded: true` (a price, a delivery estimate, an assessment). */
+  readonly degraded: boolean;
+}
+
+/** Whether any object in the answer has `degraded: true`. */
+export function saysDegraded(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(saysDegraded);
+  if (value === null || typeof value !== "object") return false;
+  const record = value as Record<string, unknown>;
+  return record["degraded"] === true || Object.values(record).some(saysDegraded);
 }
 
 export interface LoopCaller {
@@ -59,13 +71,30 @@ export interface LoadOptions {
   readonly thinkMs: number;
 }
 
-/** Per loop user: events the API said it accepted, and events whose fate the client could not learn. */
+/** One behaviour event as the load sends it (kept to be sent again, same id, after a refusal). */
+export interface EventInput {
+  readonly id: string;
+  readonly type: "view";
+  readonly productId: string;
+  readonly occurredAt: string;
+  readonly device: string;
+  readonly surface: string;
+}
+
+/**
+ * Per loop user: the ids the API said it accepted, and the events to send again. Like a real client, the load
+ * sends a refused or unanswered batch again with the same ids, so one that was appended before the refusal
+ * must still be applied once.
+ */
 export interface EventLedger {
-  accepted: number;
-  uncertain: number;
+  readonly accepted: Set<string>;
+  readonly pending: EventInput[];
+  /** Events sent again after a refusal or a lost answer. */
+  resent: number;
 }
 
 const CLIENT_TIMEOUT_MS = 10_000;
+const RECORD_EVENTS = print(RecordEventsDocument);
 const DESTINATION = { country: "US", postalCode: "80202" };
 const PRICE_CONTEXT = { currency: "USD", region: "US" };
 
@@ -120,7 +149,9 @@ export class Load {
   #loops: Promise<void>[] = [];
 
   constructor(private readonly options: LoadOptions) {
-    for (const caller of options.callers) this.events.set(caller.userId, { accepted: 0, uncertain: 0 });
+    for (const caller of options.callers) {
+      this.events.set(caller.userId, { accepted: new Set(), pending: [], resent: 0 });
+    }
   }
 
   start(): void {
@@ -145,7 +176,7 @@ export class Load {
     const { runId, timeline } = this.options;
     const phase = timeline.phase;
     let variables: Record<string, unknown>;
-    let eventIds: string[] = [];
+    let batch: EventInput[] = [];
     let orderId: string | null = null;
     switch (operation.name) {
       case "listing":
@@ -163,18 +194,22 @@ export class Load {
         variables = { first: 8 };
         break;
       case "recordEvents": {
-        eventIds = [0, 1].map((k) => `chaos-${runId}-u${caller.userId}-n${n}-e${k}`);
+        const ledger = this.events.get(caller.userId) as EventLedger;
+        const again = ledger.pending.splice(0, 6);
+        ledger.resent += again.length;
         const occurredAt = new Date().toISOString();
-        variables = {
-          events: eventIds.map((id) => ({
-            id,
-            type: "view",
+        batch = [
+          ...again,
+          ...[0, 1].map((k) => ({
+            id: `chaos-${runId}-u${caller.userId}-n${n}-e${k}`,
+            type: "view" as const,
             productId: `p-${1 + Math.floor(Math.random() * PRODUCT_COUNT)}`,
             occurredAt,
             device: "web",
             surface: "chaos",
           })),
-        };
+        ];
+        variables = { events: batch };
         break;
       }
       case "assessPayment":
@@ -203,11 +238,11 @@ export class Load {
       const result = data?.["recordEvents"] as
         { acceptedIds: string[]; rejected: { reasons: string[] }[] } | null | undefined;
       if (result) {
-        ledger.accepted += result.acceptedIds.length;
+        for (const id of result.acceptedIds) ledger.accepted.add(id);
         const first = result.rejected[0];
         if (first !== undefined) extra.push(`an event was rejected: ${first.reasons.join("; ")}`);
-      } else if (!this.#cleanOutage(answer.body)) {
-        ledger.uncertain += eventIds.length;
+      } else {
+        ledger.pending.push(...batch);
       }
     }
     if (operation.name === "assessPayment" && orderId !== null) {
@@ -217,12 +252,39 @@ export class Load {
     }
     if (extra.length > 0)
       verdict = { whole: false, partial: verdict.partial, violations: [...verdict.violations, ...extra] };
-    this.samples.push({ operation: operation.name, loop, phase, start, end, status: answer.status, verdict });
+    this.samples.push({
+      operation: operation.name,
+      loop,
+      phase,
+      start,
+      end,
+      status: answer.status,
+      verdict,
+      degraded: saysDegraded(data),
+    });
   }
 
-  /** An answer whose every error is a coded outage: the call was refused, so nothing was accepted. */
-  #cleanOutage(body: GraphQLBody | null): boolean {
-    const errors = body?.errors ?? [];
-    return errors.length > 0 && errors.every((e) => OUTAGE_CODES.has(String(e.extensions?.code ?? "")));
+  /**
+   * After the load: sends every refused or unanswered event again (same ids) until accepted, a few tries at
+   * most. Returns how many are still not accepted.
+   */
+  async flushEvents(shopperTokens: ReadonlyMap<string, string>): Promise<number> {
+    let left = 0;
+    for (const [userId, ledger] of this.events) {
+      const token = shopperTokens.get(userId) ?? null;
+      for (let attempt = 0; attempt < 5 && ledger.pending.length > 0; attempt++) {
+        const batch = ledger.pending.splice(0, ledger.pending.length);
+        ledger.resent += batch.length;
+        const answer = await post(this.options.url, RECORD_EVENTS, { events: batch }, token);
+        const result = answer.body?.data?.["recordEvents"] as { acceptedIds: string[] } | null | undefined;
+        if (result) for (const id of result.acceptedIds) ledger.accepted.add(id);
+        else {
+          ledger.pending.push(...batch);
+          await sleep(500);
+        }
+      }
+      left += ledger.pending.length;
+    }
+    return left;
   }
 }

@@ -21,6 +21,8 @@ export interface PhaseFigures {
   readonly whole: number;
   readonly partial: number;
   readonly violating: number;
+  /** Answers saying `degraded: true` somewhere (prices at list while features are missing, spooled assessments…). */
+  readonly degraded: number;
   readonly http5xx: number;
   readonly noAnswer: number;
   readonly downSeconds: number | null;
@@ -56,6 +58,7 @@ export function phaseFigures(samples: readonly Sample[], phase: Phase): PhaseFig
     whole: mine.filter((s) => s.verdict.whole).length,
     partial: mine.filter((s) => !s.verdict.whole && s.verdict.violations.length === 0).length,
     violating: mine.filter((s) => s.verdict.violations.length > 0).length,
+    degraded: mine.filter((s) => s.degraded).length,
     http5xx: mine.filter((s) => s.status >= 500).length,
     noAnswer: mine.filter((s) => s.status === 0).length,
     downSeconds:
