@@ -64,6 +64,12 @@ type Fetched = Cached | "unavailable";
 
 class TimeoutError extends Error {}
 
+/** A build marker's value as a state; undefined: the backend did not answer. */
+function stateOf(raw: string | null | undefined): BuildState {
+  if (raw === undefined) return "unknown";
+  return raw === "built" ? "built" : raw === "building" ? "building" : "absent";
+}
+
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   return withDeadline(promise, ms, () => new TimeoutError(`no answer within ${ms} ms`));
 }
@@ -129,7 +135,6 @@ export class FeatureStore {
     ids: readonly string[],
   ): Promise<FeatureRead<F>> {
     const keys = ids.map((id) => this.keyOf(set, id));
-    const built = this.#guardedState(set);
     const answers: (Cached | Promise<Fetched>)[] = new Array(keys.length);
     const toFetch: string[] = [];
     const claimed = new Map<string, (value: Fetched) => void>();
@@ -152,7 +157,17 @@ export class FeatureStore {
       }
       answers[i] = pending;
     });
-    if (toFetch.length > 0) void this.#fetch(toFetch, claimed);
+    // A guarded set's marker rides in the same MGET as the keys fetched (one round trip, one snapshot: a
+    // Redis that came back empty cannot pass its absent keys off as "not stored"); a read served from the
+    // cache alone uses the periodically checked state.
+    const guarded = this.#guarded.has(set.key(""));
+    let built: Promise<BuildState> | BuildState = "built";
+    if (toFetch.length > 0) {
+      const marker = this.#fetch(toFetch, claimed, guarded ? this.builtKey(set) : undefined);
+      if (guarded) built = marker.then((raw) => this.#remember(set, stateOf(raw)));
+    } else if (guarded) {
+      built = this.#guardedState(set);
+    }
 
     const settled = await Promise.all(answers);
     let degraded = (await built) !== "built";
@@ -237,10 +252,9 @@ export class FeatureStore {
     try {
       [raw] = await within(this.#backend.mget([this.builtKey(set)]), this.#writeBoundMs);
     } catch {
-      return this.#remember(set, "unknown");
+      raw = undefined;
     }
-    const state: BuildState = raw === "built" ? "built" : raw === "building" ? "building" : "absent";
-    return this.#remember(set, state);
+    return this.#remember(set, stateOf(raw));
   }
 
   /**
@@ -330,12 +344,20 @@ export class FeatureStore {
     await this.#backend.close();
   }
 
-  async #fetch(keys: string[], claimed: Map<string, (value: Fetched) => void>): Promise<void> {
+  /** Fetches `keys` (and `markerKey` in the same MGET); resolves the marker's value, undefined on failure. */
+  async #fetch(
+    keys: string[],
+    claimed: Map<string, (value: Fetched) => void>,
+    markerKey?: string,
+  ): Promise<string | null | undefined> {
     this.#stats.backendReads += 1;
     this.#stats.keysFetched += keys.length;
     let raws: (string | null)[] | undefined;
     try {
-      raws = await within(this.#backend.mget(keys), this.timeoutMs);
+      raws = await within(
+        this.#backend.mget(markerKey === undefined ? keys : [...keys, markerKey]),
+        this.timeoutMs,
+      );
     } catch {
       raws = undefined;
     }
@@ -348,6 +370,8 @@ export class FeatureStore {
       }
       claimed.get(key)?.(answer);
     });
+    if (raws === undefined) return undefined;
+    return markerKey === undefined ? null : (raws[keys.length] ?? null);
   }
 
   #parse(raw: string): unknown {
