@@ -20,7 +20,7 @@ import { ORDER_FILES, parseOlistTime, readOrderTable, type OlistOrder } from "./
 /**
  * The delivery model as served, scored on orders it never saw.
  *
- *   npm run eval -- logistics --train <dir> --data <dir> [--file <table>] [--holdout time|interleaved] [--out <json>]
+ *   npm run eval -- logistics --train <dir> --data <dir> [--file <table>] [--holdout time|interleaved] [--out <json>] [--rows <csv>]
  *
  * 1. Trains exactly as `npm run train -- logistics --data <train>` does (scripts/train.ts: import-data.ts maps the
  *    table with the subgraph's encoder, train.py/real.py fits and exports), but into a temporary registry
@@ -57,6 +57,7 @@ const { values, positionals } = parseArgs({
     seed: { type: "string" },
     keep: { type: "boolean" },
     holdout: { type: "string" },
+    rows: { type: "string" },
   },
 });
 
@@ -365,6 +366,21 @@ process.stdout.write(`  goals: ${JSON.stringify(goals)}\n`);
 if (typeof values.out === "string") {
   await writeFile(resolve(values.out), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`  written ${values.out}\n`);
+}
+if (typeof values.rows === "string") {
+  // One line per scored order, for plots (models/logistics/plot.py).
+  const lines = ["id,purchased,days,model_p50,model_p90,state_p50,state_p90,estimate"];
+  scored.forEach((o, i) => {
+    const m = methods["model"]?.[i] as Forecast;
+    const s = methods["per_state"]?.[i] as Forecast;
+    const e = methods["marketplace_estimate"]?.[i] as Forecast;
+    lines.push(
+      [JSON.stringify(o.id), iso(o.purchasedAt), y[i], m.p50, m.p90, s.p50, s.p90, e.p50]
+        .map((v) => (typeof v === "number" ? v.toFixed(4) : v))
+        .join(","),
+    );
+  });
+  await writeFile(resolve(values.rows), `${lines.join("\n")}\n`);
 }
 if (values.keep === true) process.stderr.write(`(kept ${work})\n`);
 else await rm(work, { recursive: true, force: true });
