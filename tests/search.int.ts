@@ -53,7 +53,11 @@ describe("search through the gateway (embedded engine)", () => {
     expect((suggestions.body.data!.autocomplete as { text: string }[]).map((s) => s.text)).toContain(
       "laptops",
     );
-    const bad = await postGraphQL(supergraph.url, SearchPageDocument, { query: "" });
+    const bad = await postGraphQL(supergraph.url, SearchPageDocument, { query: "x".repeat(300) });
     expect(codes(bad)).toEqual(["BAD_USER_INPUT"]);
+    // An empty query is a browse page, not an error.
+    const browse = await postGraphQL(supergraph.url, SearchPageDocument, { query: "" });
+    expect(codes(browse)).toEqual([]);
+    expect((browse.body.data!.search as { totalCount: number }).totalCount).toBeGreaterThan(1000);
   });
 });
