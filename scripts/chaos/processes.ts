@@ -1,5 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,6 +83,7 @@ export class ManagedProcess {
   /** Exits this run did not ask for (a crash), with their code or signal. */
   readonly unexpectedExits: string[] = [];
   #expectingExit = false;
+  #logOffset = 0;
 
   constructor(private readonly options: ManagedOptions) {
     this.name = options.name;
@@ -92,6 +102,7 @@ export class ManagedProcess {
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.#starts += 1;
+    this.#logOffset = existsSync(this.logFile) ? statSync(this.logFile).size : 0;
     const fd = openSync(this.logFile, "a");
     writeSync(fd, `\n----- chaos: start #${this.#starts} of ${this.name} at ${new Date().toISOString()}\n`);
     const child = spawn(this.options.command, [...this.options.args], {
@@ -126,6 +137,23 @@ export class ManagedProcess {
     await exited;
   }
 
+  /**
+   * The first fatal log line since the last start ("failed to start" and the like), or null. A server whose
+   * start failed may stay alive without listening (open handles), so waiting for it to be ready would only
+   * run into the timeout.
+   */
+  fatalSinceStart(): string | null {
+    try {
+      const text = readFrom(this.logFile, this.#logOffset);
+      const line = text.split("\n").find((l) => l.startsWith('{"level":"fatal"'));
+      if (line === undefined) return null;
+      const parsed = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+      return `${parsed.msg ?? "fatal"}: ${parsed.err?.message ?? ""}`.slice(0, 300);
+    } catch {
+      return null;
+    }
+  }
+
   /** The last `lines` lines of this process's log. */
   tail(lines = 40): string {
     try {
@@ -138,6 +166,19 @@ export class ManagedProcess {
     } catch {
       return "(no log)";
     }
+  }
+}
+
+/** The text of a file from a byte offset (only what a process wrote since it was started). */
+function readFrom(path: string, offset: number): string {
+  const fd = openSync(path, "r");
+  try {
+    const length = Math.max(0, fstatSync(fd).size - offset);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, offset);
+    return buffer.toString("utf8");
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -52,10 +52,12 @@ export class Server {
       () => this.ready(),
       timeoutMs,
       50,
-      () =>
-        this.process.running
-          ? null
-          : `${this.name} exited before it was ready (${this.process.unexpectedExits.at(-1) ?? "no exit recorded"})`,
+      () => {
+        if (!this.process.running)
+          return `${this.name} exited before it was ready (${this.process.unexpectedExits.at(-1) ?? "no exit recorded"})`;
+        const fatal = this.process.fatalSinceStart();
+        return fatal === null ? null : `${this.name} failed to start and is not listening: ${fatal}`;
+      },
     );
     if (at === null) throw new Error(`${this.name} was not ready within ${timeoutMs / 1000} s`);
     return at;
