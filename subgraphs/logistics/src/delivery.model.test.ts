@@ -1,5 +1,14 @@
+import type { ModelSpec } from "@aisle/ml";
 import { describe, expect, it } from "vitest";
-import { allArrivedBy, cdfDays, lastArrivalQuantile, normalCdf, Z } from "./delivery.model.ts";
+import type { DeliveryRow } from "./delivery.features.ts";
+import {
+  allArrivedBy,
+  cdfDays,
+  deliveryContract,
+  lastArrivalQuantile,
+  normalCdf,
+  Z,
+} from "./delivery.model.ts";
 import { normalQuantile, quantilePromise } from "./promise.strategy.ts";
 
 describe("distribution maths", () => {
@@ -33,5 +42,66 @@ describe("distribution maths", () => {
     expect(quantilePromise().promiseDays([d])).toBeCloseTo(lastArrivalQuantile([d], 0.9, Z.p90), 9);
     expect(quantilePromise(0.5).promiseDays([d])).toBeCloseTo(4, 6);
     expect(quantilePromise(0.97).promiseDays([d])).toBeGreaterThan(quantilePromise(0.9).promiseDays([d]));
+  });
+});
+
+describe("deliveryContract", () => {
+  const spec = (features: string[] | undefined): ModelSpec => ({
+    name: "logistics",
+    version: "test",
+    file: "logistics/logistics.onnx",
+    sha256: "0".repeat(64),
+    opset: 17,
+    inputs: [
+      {
+        name: "features",
+        dtype: "float32",
+        shape: ["batch", features?.length ?? 42],
+        ...(features === undefined ? {} : { features }),
+      },
+    ],
+    outputs: [
+      { name: "mu", dtype: "float32", shape: ["batch", 1] },
+      { name: "sigma", dtype: "float32", shape: ["batch", 1] },
+    ],
+  });
+  const row: DeliveryRow = {
+    warehouseId: "SP",
+    carrierId: "",
+    service: "",
+    distanceKm: Number.NaN,
+    destRegion: 0,
+    orderedAt: Date.UTC(2018, 0, 3, 12),
+    weightKg: Number.NaN,
+    quantity: 1,
+    warehouseBacklog: 0,
+    hubCongestion: 0,
+    cutoffHourUtc: 24,
+    destArea: "SP",
+    promisedDays: 20,
+  };
+
+  it("encodes the columns the model's spec names, in its order", () => {
+    const feeds = deliveryContract.encode(
+      [row, { ...row, destArea: "RJ" }],
+      spec(["dest_area_SP", "log_promised_days", "origin_SP"]),
+    );
+    expect(feeds["features"]?.dims).toEqual([2, 3]);
+    expect(Array.from(feeds["features"]?.data as Float32Array)).toEqual([
+      1,
+      Math.fround(Math.log(20)),
+      1,
+      0,
+      Math.fround(Math.log(20)),
+      1,
+    ]);
+  });
+
+  it("encodes the demo's 42 columns when the spec names none", () => {
+    expect(deliveryContract.encode([row], spec(undefined))["features"]?.dims).toEqual([1, 42]);
+  });
+
+  it("refuses a spec naming a feature the subgraph cannot compute", () => {
+    expect(() => deliveryContract.encode([row], spec(["log_promised_days", "te_city"]))).toThrow(/te_city/);
   });
 });
