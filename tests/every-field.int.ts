@@ -324,7 +324,7 @@ describe("every mutation, with generated required arguments and a service token"
         expect(error.extensions?.["code"], context).toBeDefined();
         expect(error.extensions?.["code"], context).not.toBe("INTERNAL_SERVER_ERROR");
       }
-    const value = (result.body.data as Record<string, Json> | null | undefined)?.[name] ?? null;
+      const value = (result.body.data as Record<string, Json> | null | undefined)?.[name] ?? null;
       if (value === null) expect(errors.length, `null without an error\n${context}`).toBeGreaterThan(0);
     },
   );
