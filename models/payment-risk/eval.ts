@@ -25,7 +25,15 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { BatchedModel, ModelRegistry } from "@aisle/ml";
 import { FEATURE_NAMES } from "@aisle/payment-risk";
-import { MODELS_DIR, PYTHON, PYTHON_ENV, requirePython, run, TSX } from "../../scripts/models.ts";
+import {
+  MODELS_DIR,
+  prettifyJson,
+  PYTHON,
+  PYTHON_ENV,
+  requirePython,
+  run,
+  TSX,
+} from "../../scripts/models.ts";
 import {
   checkSpec,
   riskModelContract,
@@ -188,6 +196,7 @@ try {
     ],
     { ...PYTHON_ENV, OMP_NUM_THREADS: process.env["OMP_NUM_THREADS"] ?? "1" },
   );
+  if (values.out) await prettifyJson([resolve(values.out)]);
   say(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } finally {
   if (values.keep) say(`(work folder kept: ${work})`);
