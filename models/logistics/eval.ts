@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { existsSync, rmSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -96,6 +96,11 @@ const sameFolder = trainDir === dataDir;
 const scoredTable = await readOrderTable(dataDir, file);
 const mainName = basename(scoredTable.path);
 const work = await mkdtemp(join(tmpdir(), "aisle-eval-logistics-"));
+// The work folder (links, a filtered copy of the main table, the temporary registry) goes on any exit, failures
+// included, unless --keep.
+process.on("exit", () => {
+  if (values.keep !== true) rmSync(work, { recursive: true, force: true });
+});
 let scored: OlistOrder[] = scoredTable.orders;
 let cutAt: number | undefined;
 let trainFolder = trainDir;
@@ -383,4 +388,3 @@ if (typeof values.rows === "string") {
   await writeFile(resolve(values.rows), `${lines.join("\n")}\n`);
 }
 if (values.keep === true) process.stderr.write(`(kept ${work})\n`);
-else await rm(work, { recursive: true, force: true });
