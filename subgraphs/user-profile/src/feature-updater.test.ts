@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "@aisle/kit";
 import { FeatureStore, MemoryFeatureBackend } from "@aisle/ml";
 import { decodeActivity, type ActivityEvent, type ProductFacts } from "./activity.features.ts";
@@ -121,5 +121,54 @@ describe("FeatureUpdater (at-least-once, idempotent)", () => {
       await new Promise((r) => setTimeout(r, 10));
     await updater.stop();
     expect(await totalViews(store, ["u0"])).toBe(5);
+  });
+
+  it("while its stream fails, logs once, then at most every warnEveryMs, and once on recovery", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
+    try {
+      const { store, stream } = setup();
+      let down = true;
+      const flaky: EventStream = {
+        kind: stream.kind,
+        append: (e) => stream.append(e),
+        read: async (c, n, b) => {
+          if (down) throw new Error("connect ECONNREFUSED");
+          return stream.read(c, n, b);
+        },
+        range: (a, n) => stream.range(a, n),
+        ack: (ids) => stream.ack(ids),
+        pendingCount: () => stream.pendingCount(),
+        close: () => stream.close(),
+      };
+      const lines: string[] = [];
+      const record = (_fields: unknown, msg: string): void => void lines.push(msg);
+      const recording = Object.assign(Object.create(log) as typeof log, { warn: record, info: record });
+      const updater = new FeatureUpdater(flaky, store, facts, {
+        consumer: "a",
+        blockMs: 50,
+        log: recording,
+        warnEveryMs: 10_000,
+      });
+      updater.start();
+      await vi.advanceTimersByTimeAsync(25_000);
+      const failures = updater.stats.failures;
+      down = false;
+      await stream.append(events(3, 1));
+      await vi.advanceTimersByTimeAsync(2_000);
+      const stopped = updater.stop();
+      await vi.advanceTimersByTimeAsync(1_000);
+      await stopped;
+      // Every 100 ms doubling to 1 s: some 30 failed attempts, three lines about them.
+      expect(failures).toBeGreaterThan(20);
+      expect(lines.filter((l) => !l.startsWith("activity features"))).toEqual([
+        "feature updater batch failed; events stay pending, retrying",
+        "feature updater still failing; events stay pending",
+        "feature updater still failing; events stay pending",
+        "feature updater recovered",
+      ]);
+      expect(await totalViews(store, ["u0"])).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
