@@ -10,6 +10,7 @@ import { Load, Timeline, type LoopCaller } from "./chaos/load.ts";
 import { chaosOperations } from "./chaos/operations.ts";
 import { ChildRegistry, sleep } from "./chaos/processes.ts";
 import {
+  degradedFields,
   groupViolations,
   lateReasons,
   partialFields,
@@ -39,7 +40,10 @@ const { values } = parseArgs({
     keep: { type: "boolean", default: false },
   },
 });
-const FAULTS = values.faults.split(",").map((f) => f.trim()) as Dependency[];
+const FAULTS = values.faults
+  .split(",")
+  .map((f) => f.trim())
+  .filter((f) => f !== "") as Dependency[];
 const KNOWN: readonly string[] = [...SUBGRAPH_NAMES, "redis-features", "redis-durable"];
 for (const fault of FAULTS) {
   if (!KNOWN.includes(fault)) {
@@ -429,6 +433,9 @@ function finish(error?: unknown): void {
     const nulled = partialFields(samples, closed);
     if (nulled.length > 0)
       notes.push(`${phase.name}: nulled as expected: ${nulled.map(([f, n]) => `${f} (${n})`).join(", ")}`);
+    const degraded = degradedFields(samples, closed);
+    if (degraded.length > 0)
+      notes.push(`${phase.name}: degraded: ${degraded.map(([f, n]) => `${f} (${n})`).join(", ")}`);
     const late = lateReasons(samples, closed);
     if (late.length > 0)
       notes.push(

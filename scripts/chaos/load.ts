@@ -43,16 +43,25 @@ export interface Sample {
   /** 0 when no HTTP answer came (refused, reset, or the client's 10 s timeout). */
   readonly status: number;
   readonly verdict: Verdict;
-  /** Some part of the answer says `degraded: true` (a price, a delivery estimate, an assessment). */
-  readonly degraded: boolean;
+  /** Where the answer says `degraded: true` (list indexes folded, e.g. a price at list while features are missing). */
+  readonly degraded: readonly string[];
 }
 
-/** Whether any object in the answer has `degraded: true`. */
-export function saysDegraded(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(saysDegraded);
-  if (value === null || typeof value !== "object") return false;
-  const record = value as Record<string, unknown>;
-  return record["degraded"] === true || Object.values(record).some(saysDegraded);
+/** The paths (list indexes folded, each once) of the objects in an answer that say `degraded: true`. */
+export function degradedPaths(value: unknown, at = ""): string[] {
+  const found = new Set<string>();
+  const walk = (v: unknown, path: string): void => {
+    if (Array.isArray(v)) {
+      v.forEach((element) => walk(element, `${path}.*`));
+      return;
+    }
+    if (v === null || typeof v !== "object") return;
+    const record = v as Record<string, unknown>;
+    if (record["degraded"] === true) found.add(path.replace(/^\./, ""));
+    for (const [key, child] of Object.entries(record)) walk(child, `${path}.${key}`);
+  };
+  walk(value, at);
+  return [...found];
 }
 
 export interface LoopCaller {
@@ -260,7 +269,7 @@ export class Load {
       end,
       status: answer.status,
       verdict,
-      degraded: saysDegraded(data),
+      degraded: degradedPaths(data),
     });
   }
 

@@ -9,7 +9,7 @@ const sample = (start: number, end: number, whole: boolean): Sample => ({
   start,
   end,
   status: 200,
-  degraded: false,
+  degraded: [],
   verdict: whole
     ? { whole: true, partial: [], violations: [] }
     : { whole: false, partial: ["productsByCategory.edges.0.node.price"], violations: [] },

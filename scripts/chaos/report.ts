@@ -58,7 +58,7 @@ export function phaseFigures(samples: readonly Sample[], phase: Phase): PhaseFig
     whole: mine.filter((s) => s.verdict.whole).length,
     partial: mine.filter((s) => !s.verdict.whole && s.verdict.violations.length === 0).length,
     violating: mine.filter((s) => s.verdict.violations.length > 0).length,
-    degraded: mine.filter((s) => s.degraded).length,
+    degraded: mine.filter((s) => s.degraded.length > 0).length,
     http5xx: mine.filter((s) => s.status >= 500).length,
     noAnswer: mine.filter((s) => s.status === 0).length,
     downSeconds:
@@ -126,6 +126,14 @@ export function lateReasons(samples: readonly Sample[], phase: Phase, top = 4): 
         ? s.verdict.violations.map(fieldOf)
         : s.verdict.partial.map((p) => `${fieldOf(p)} still null (coded)`),
     ),
+    top,
+  );
+}
+
+/** The objects that said `degraded: true` during a phase, most frequent first. */
+export function degradedFields(samples: readonly Sample[], phase: Phase, top = 4): [string, number][] {
+  return countTop(
+    samples.filter((s) => inPhase(s, phase)).flatMap((s) => s.degraded),
     top,
   );
 }
