@@ -32,7 +32,7 @@ export interface RedisPolicy {
   readonly connectTimeoutMs?: number;
   /** First reconnection delay, ms; doubles per failed attempt up to `maxBackoffMs`. Default 100. */
   readonly minBackoffMs?: number;
-  /** Longest reconnection delay, ms. Default 2000. */
+  /** Longest reconnection delay, ms: a Redis that is back is used again within about this long. Default 1000. */
   readonly maxBackoffMs?: number;
   /** At most one "still down" warning per this many ms. Default 10000. */
   readonly warnEveryMs?: number;
@@ -48,7 +48,7 @@ export function reconnectDelayMs(
   policy: Pick<RedisPolicy, "minBackoffMs" | "maxBackoffMs">,
 ) {
   const min = policy.minBackoffMs ?? 100;
-  const max = policy.maxBackoffMs ?? 2_000;
+  const max = policy.maxBackoffMs ?? 1_000;
   return Math.min(max, min * 2 ** Math.min(30, Math.max(0, attempt - 1)));
 }
 
