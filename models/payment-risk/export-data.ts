@@ -35,12 +35,18 @@ const { values } = parseArgs({
 });
 if (values.out === undefined) throw new Error("--out <dir> is required");
 
-if (values.table !== undefined) {
-  const table = readFraudTable(values.table);
-  const replayed = replayFeatures(table.rows);
-  const csv = [["at", "pattern", "fraud", "bucket", ...FEATURE_NAMES].join(",")];
-  for (const { row, features } of replayed) {
-    csv.push(
+const out = values.out;
+const { lines, summary } = values.table === undefined ? synthetic(Number(values.legit)) : table(values.table);
+await mkdir(out, { recursive: true });
+await writeFile(join(out, "payments.csv"), `${lines.join("\n")}\n`);
+process.stdout.write(`wrote ${summary} to ${join(out, "payments.csv")}\n`);
+
+/** A real fraud table's rows (fraud-table.ts), with the user bucket train.py splits on. */
+function table(dir: string): { lines: string[]; summary: string } {
+  const read = readFraudTable(dir);
+  const lines = [["at", "pattern", "fraud", "bucket", ...FEATURE_NAMES].join(",")];
+  for (const { row, features } of replayFeatures(read.rows)) {
+    lines.push(
       [
         new Date(row.at).toISOString(),
         "table",
@@ -50,52 +56,46 @@ if (values.table !== undefined) {
       ].join(","),
     );
   }
-  await mkdir(values.out, { recursive: true });
-  await writeFile(join(values.out, "payments.csv"), `${csv.join("\n")}\n`);
-  const fraud = table.rows.filter((r) => r.fraud === 1).length;
-  process.stdout.write(
-    `wrote ${table.rows.length} rows of ${table.path} (${fraud} fraud) to ${join(values.out, "payments.csv")}\n`,
-  );
-  process.exit(0);
+  const fraud = read.rows.filter((r) => r.fraud === 1).length;
+  return { lines, summary: `${read.rows.length} rows of ${read.path} (${fraud} fraud)` };
 }
 
-const world = demoWorld();
-const signup = new Map(world.users.map((u) => [u.id, Date.parse(u.signupAt)]));
-const rules = new RuleEngine(loadRulesConfig());
-const velocity = new MemoryVelocityStore();
-const payments = generatePayments(world, { legitCount: Number(values.legit) });
-const lines = [["at", "pattern", "fraud", ...FEATURE_NAMES].join(",")];
-for (const p of payments) {
-  const at = Date.parse(p.at);
-  const snapshot = velocity.recordAndReadSync({
-    id: p.id,
-    at,
-    amountMinor: p.amountMinor,
-    keys: {
-      user: p.userId,
-      paymentMethod: p.paymentMethodFingerprint,
-      device: p.deviceId,
-      ip: p.ip,
-      emailDomain: p.emailDomain,
-    },
-    links: { user: p.deviceId, paymentMethod: p.userId, device: p.userId, ip: p.userId, emailDomain: "" },
-  });
-  const signedUp = signup.get(p.userId);
-  const row = computeFeatures({
-    amountMinorUsd: rules.toUsdMinor(p.amountMinor, p.currency) ?? p.amountMinor,
-    accountAgeDays: signedUp === undefined ? null : (at - signedUp) / 86_400_000,
-    billingCountry: p.billingCountry,
-    shippingCountry: p.shippingCountry,
-    ipCountry: p.ipCountry,
-    emailDisposable: rules.isDisposableDomain(p.emailDomain),
-    itemCount: p.itemCount,
-    velocity: snapshot,
-  });
-  lines.push([p.at, p.pattern, p.fraud ? 1 : 0, ...Array.from(row, (x) => Number(x.toFixed(6)))].join(","));
+/** The demo world's payments history. */
+function synthetic(legitCount: number): { lines: string[]; summary: string } {
+  const world = demoWorld();
+  const signup = new Map(world.users.map((u) => [u.id, Date.parse(u.signupAt)]));
+  const rules = new RuleEngine(loadRulesConfig());
+  const velocity = new MemoryVelocityStore();
+  const payments = generatePayments(world, { legitCount });
+  const lines = [["at", "pattern", "fraud", ...FEATURE_NAMES].join(",")];
+  for (const p of payments) {
+    const at = Date.parse(p.at);
+    const snapshot = velocity.recordAndReadSync({
+      id: p.id,
+      at,
+      amountMinor: p.amountMinor,
+      keys: {
+        user: p.userId,
+        paymentMethod: p.paymentMethodFingerprint,
+        device: p.deviceId,
+        ip: p.ip,
+        emailDomain: p.emailDomain,
+      },
+      links: { user: p.deviceId, paymentMethod: p.userId, device: p.userId, ip: p.userId, emailDomain: "" },
+    });
+    const signedUp = signup.get(p.userId);
+    const row = computeFeatures({
+      amountMinorUsd: rules.toUsdMinor(p.amountMinor, p.currency) ?? p.amountMinor,
+      accountAgeDays: signedUp === undefined ? null : (at - signedUp) / 86_400_000,
+      billingCountry: p.billingCountry,
+      shippingCountry: p.shippingCountry,
+      ipCountry: p.ipCountry,
+      emailDisposable: rules.isDisposableDomain(p.emailDomain),
+      itemCount: p.itemCount,
+      velocity: snapshot,
+    });
+    lines.push([p.at, p.pattern, p.fraud ? 1 : 0, ...Array.from(row, (x) => Number(x.toFixed(6)))].join(","));
+  }
+  const fraud = payments.filter((p) => p.fraud).length;
+  return { lines, summary: `${payments.length} payments (${fraud} fraud)` };
 }
-await mkdir(values.out, { recursive: true });
-await writeFile(join(values.out, "payments.csv"), `${lines.join("\n")}\n`);
-const fraud = payments.filter((p) => p.fraud).length;
-process.stdout.write(
-  `wrote ${payments.length} payments (${fraud} fraud) to ${join(values.out, "payments.csv")}\n`,
-);
