@@ -115,7 +115,9 @@ export class FeatureUpdater {
     if (!ours && !(await store.claimBuild(userActivityFeatures, this.options.rebuildLeaseMs ?? 120_000)))
       return "waiting";
     this.#holdsLease = true;
-    this.options.log.warn(
+    // At this process's first check it is usually a first start; afterwards it means the store lost its data.
+    const level = this.#stats.rebuilds === 0 ? "info" : "warn";
+    this.options.log[level](
       { consumer: this.options.consumer },
       "activity features are not built (first start, or the feature store lost its data); rebuilding from the event stream",
     );
