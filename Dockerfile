@@ -42,6 +42,7 @@ COPY subgraphs/search/package.json subgraphs/search/
 COPY subgraphs/logistics/package.json subgraphs/logistics/
 COPY subgraphs/payment-risk/package.json subgraphs/payment-risk/
 COPY subgraphs/pricing/package.json subgraphs/pricing/
+COPY storefront/package.json storefront/
 RUN npm ci --loglevel=error
 
 FROM deps AS prod-deps
