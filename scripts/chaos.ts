@@ -192,6 +192,14 @@ async function run(): Promise<void> {
     outage.endAt = Date.now();
     phase.end = outage.endAt;
   }
+  const intruders = stack.sharedRedisUsers();
+  if (intruders === null) say("could not list connections to 127.0.0.1:6379 (ss): not checked");
+  else if (intruders.length > 0)
+    fail(
+      "the run uses only its own Redis servers",
+      `connected to the shared Redis on 127.0.0.1:6379: ${intruders.join(", ")} (a Redis URL variable the chaos stack does not set)`,
+      [],
+    );
   timeline.phase = "drain";
   await load.stop();
   say(`load stopped: ${load.samples.length} answers`);

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -136,6 +137,11 @@ export class Stack {
 
     const common: Record<string, string> = {
       NODE_ENV: "production",
+      // Every Redis this run's processes talk to is its own: variables left unset would default to the
+      // shared 127.0.0.1:6379 (the check in sharedRedisUsers catches one added later and not set here).
+      REDIS_URL: features,
+      AISLE_REPLAY_STORE: "redis",
+      AISLE_REPLAY_REDIS_URL: features,
       HOST: "127.0.0.1",
       LOG_LEVEL: "info",
       AISLE_INTERNAL_SECRET: randomBytes(24).toString("hex"),
@@ -251,6 +257,19 @@ export class Stack {
     if (dependency === "redis-features" || dependency === "redis-durable")
       return this.redis[dependency].start();
     return this.subgraphs[dependency].start(60_000);
+  }
+
+  /**
+   * Processes of this run holding a connection to the shared Redis on 127.0.0.1:6379 (a Redis variable this
+   * stack does not set and that defaults there), from `ss -tnp`; null when `ss` cannot tell.
+   */
+  sharedRedisUsers(): string[] | null {
+    const result = spawnSync("ss", ["-Htnp", "dport = :6379"], { encoding: "utf8", timeout: 5_000 });
+    if (result.status !== 0 || typeof result.stdout !== "string") return null;
+    const pids = new Set([...result.stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])));
+    return this.allProcesses()
+      .filter((p) => p.pid !== undefined && pids.has(p.pid))
+      .map((p) => `${p.name} (pid ${p.pid})`);
   }
 
   /** Stops everything: SIGKILL is fine here, the run is over and every log line is already on disk. */
