@@ -315,6 +315,19 @@ function assess(
   };
 }
 
+/** Whether an operation has a field that depends on the dependency (a Redis is taken to touch every one). */
+function needs(operation: string, dependency: string): boolean {
+  if (dependency.startsWith("redis-")) return true;
+  operationDeps ??= new Map(
+    chaosOperations(stack?.eventStreamRedis ?? "redis-durable").map((o) => [
+      o.name as string,
+      new Set(o.specs.flatMap((spec) => spec.deps)),
+    ]),
+  );
+  return operationDeps.get(operation)?.has(dependency) ?? false;
+}
+let operationDeps: Map<string, Set<string>> | undefined;
+
 let finished = false;
 function finish(error?: unknown): void {
   if (finished) return;
@@ -353,7 +366,7 @@ function finish(error?: unknown): void {
   }
 
   const figures = phases.map((p) =>
-    phaseFigures(samples, { ...p, end: Number.isFinite(p.end) ? p.end : Date.now() }),
+    phaseFigures(samples, { ...p, end: Number.isFinite(p.end) ? p.end : Date.now() }, needs),
   );
   for (const f of figures) {
     if (f.phase === "baseline" || f.restartSeconds === null) continue;
@@ -419,6 +432,7 @@ function finish(error?: unknown): void {
         "down s",
         "restart s",
         "s to whole",
+        "1st whole s",
       ],
       figures.map((f) => [
         f.phase,
@@ -432,6 +446,7 @@ function finish(error?: unknown): void {
         seconds(f.downSeconds),
         seconds(f.restartSeconds),
         f.restartSeconds === null ? "-" : f.wholeAgain ? seconds(f.secondsToWhole, 2) : "never",
+        seconds(f.firstWholeSeconds, 2),
       ]),
     ),
   );

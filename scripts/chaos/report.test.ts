@@ -34,6 +34,7 @@ describe("phaseFigures", () => {
     expect(figures.secondsToWhole).toBe(1.5);
     expect(figures.wholeAgain).toBe(true);
     expect(figures.partial).toBe(2);
+    expect(figures.firstWholeSeconds).toBe(2.1);
   });
 
   it("is 0 when every answer sent after the return was whole", () => {

@@ -31,17 +31,24 @@ export interface PhaseFigures {
   readonly secondsToWhole: number | null;
   /** False when answers were still not whole at the end of the phase (or none came after the last bad one). */
   readonly wholeAgain: boolean;
+  /** From the dependency's return to the end of the first whole answer that needed it (a listing, a feed…). */
+  readonly firstWholeSeconds: number | null;
 }
 
 const inPhase = (s: Sample, p: Phase) => s.start >= p.start && s.start < p.end;
 /** Sent and answered within the phase: an answer still in flight when the next fault began says nothing of this one. */
 const within = (s: Sample, p: Phase) => inPhase(s, p) && s.end <= p.end;
 
-export function phaseFigures(samples: readonly Sample[], phase: Phase): PhaseFigures {
+export function phaseFigures(
+  samples: readonly Sample[],
+  phase: Phase,
+  needs: (operation: string, dependency: string) => boolean = () => true,
+): PhaseFigures {
   const mine = samples.filter((s) => inPhase(s, phase));
   const outage = phase.outage;
   let secondsToWhole: number | null = null;
   let wholeAgain = true;
+  let firstWholeSeconds: number | null = null;
   if (outage !== null && outage.returnAt !== null) {
     const returnAt = outage.returnAt;
     const bad = mine.filter((s) => within(s, phase) && !s.verdict.whole);
@@ -49,6 +56,10 @@ export function phaseFigures(samples: readonly Sample[], phase: Phase): PhaseFig
     secondsToWhole = lastBad === null || lastBad < returnAt ? 0 : (lastBad - returnAt) / 1000;
     const after = mine.filter((s) => s.start > (lastBad ?? returnAt) && s.verdict.whole);
     wholeAgain = after.length > 0;
+    const firstWhole = mine
+      .filter((s) => s.start >= returnAt && s.verdict.whole && needs(s.operation, outage.dependency))
+      .map((s) => s.end);
+    firstWholeSeconds = firstWhole.length === 0 ? null : (Math.min(...firstWhole) - returnAt) / 1000;
   } else if (outage !== null) {
     wholeAgain = false;
   }
@@ -66,6 +77,7 @@ export function phaseFigures(samples: readonly Sample[], phase: Phase): PhaseFig
     restartSeconds: phase.restartSeconds,
     secondsToWhole,
     wholeAgain,
+    firstWholeSeconds,
   };
 }
 
