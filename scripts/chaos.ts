@@ -10,6 +10,7 @@ import { Load, Timeline, type LoopCaller } from "./chaos/load.ts";
 import { chaosOperations } from "./chaos/operations.ts";
 import { ChildRegistry, sleep } from "./chaos/processes.ts";
 import {
+  degradedAfter,
   degradedFields,
   groupViolations,
   lateReasons,
@@ -463,6 +464,14 @@ function finish(error?: unknown): void {
     if (late.length > 0)
       notes.push(
         `${phase.name}: after its return, not whole because: ${late.map(([f, n]) => `${f} (${n})`).join("; ")}`,
+      );
+  }
+  const wiped = phases.find((p) => p.name === "redis-features")?.outage?.returnAt;
+  if (wiped !== null && wiped !== undefined) {
+    const lasting = degradedAfter(samples, wiped).filter(([field]) => !field.startsWith("assessPayment"));
+    if (lasting.length > 0)
+      notes.push(
+        `after the feature Redis came back empty, still degraded up to: ${lasting.map(([f, t]) => `${f} +${t.toFixed(1)} s`).join(", ")}`,
       );
   }
   if (notes.length > 0) out.push("", ...notes);

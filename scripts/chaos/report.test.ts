@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Sample } from "./load.ts";
-import { phaseFigures, type Phase } from "./report.ts";
+import { degradedAfter, phaseFigures, type Phase } from "./report.ts";
 
 const sample = (start: number, end: number, whole: boolean): Sample => ({
   operation: "listing",
@@ -52,5 +52,24 @@ describe("phaseFigures", () => {
     const figures = phaseFigures(samples, phase());
     expect(figures.secondsToWhole).toBe(0);
     expect(figures.wholeAgain).toBe(true);
+  });
+});
+
+describe("degradedAfter", () => {
+  it("gives, per field, the start of its last degraded answer after the return", () => {
+    const at = (start: number, degraded: string[]): Sample => ({
+      ...sample(start, start + 50, true),
+      degraded,
+    });
+    const samples = [
+      at(500, ["price"]),
+      at(1_500, ["price", "deliveryEstimate"]),
+      at(4_000, ["price"]),
+      at(5_000, []),
+    ];
+    expect(degradedAfter(samples, 1_000)).toEqual([
+      ["price", 3],
+      ["deliveryEstimate", 0.5],
+    ]);
   });
 });

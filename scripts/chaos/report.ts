@@ -149,3 +149,17 @@ export function degradedFields(samples: readonly Sample[], phase: Phase, top = 4
     top,
   );
 }
+
+/**
+ * After a dependency's return, how long each field kept answering `degraded: true` (e.g. prices at list until
+ * the features of a wiped Redis are rebuilt): the start of its last degraded answer, in seconds after the
+ * return, over every later answer. Informational: degraded answers are allowed.
+ */
+export function degradedAfter(samples: readonly Sample[], returnAt: number): [string, number][] {
+  const last = new Map<string, number>();
+  for (const sample of samples) {
+    if (sample.start < returnAt) continue;
+    for (const field of sample.degraded) last.set(field, Math.max(last.get(field) ?? 0, sample.start));
+  }
+  return [...last].map(([field, at]) => [field, (at - returnAt) / 1000] as [string, number]);
+}
