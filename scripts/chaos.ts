@@ -52,11 +52,22 @@ for (const fault of FAULTS) {
     process.exit(2);
   }
 }
-const LOOPS = Number(values.loops);
-const BASELINE_MS = Number(values.baseline) * 1000;
-const DOWN_MS = Number(values.down) * 1000;
-const SETTLE_MS = Number(values.settle) * 1000;
-const DEADLINE_MS = Number(values.deadline) * 1000;
+/** A positive number of an option, or exit 2 naming it. */
+function positive(name: "loops" | "baseline" | "down" | "settle" | "deadline", max: number): number {
+  const value = Number(values[name]);
+  if (!Number.isFinite(value) || value <= 0 || value > max) {
+    process.stderr.write(
+      `chaos: --${name} must be a number above 0 and at most ${max} (got ${values[name]})\n`,
+    );
+    process.exit(2);
+  }
+  return value;
+}
+const LOOPS = Math.round(positive("loops", 16));
+const BASELINE_MS = positive("baseline", 120) * 1000;
+const DOWN_MS = positive("down", 120) * 1000;
+const SETTLE_MS = positive("settle", 120) * 1000;
+const DEADLINE_MS = positive("deadline", 3_600) * 1000;
 
 const began = Date.now();
 const say = (text: string) =>

@@ -97,6 +97,7 @@ export function chaosOperations(eventStream: RedisRole): readonly ChaosOperation
       query: CHAOS_LISTING,
       caller: "shopper",
       specs: [
+        { path: "productsByCategory", deps: deps("catalog") },
         { path: "productsByCategory.totalCount", deps: [] },
         { path: `${node}.id`, deps: [] },
         { path: `${node}.title`, deps: [] },
