@@ -4,7 +4,8 @@ import { parseArgs } from "node:util";
 import { composeServices } from "@apollo/composition";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { parse, printSchema } from "graphql";
-import { createLogger } from "@aisle/kit";
+import { contractSchema } from "@aisle/gateway";
+import { createLogger, PARTNER_TAG } from "@aisle/kit";
 import { nonNullForeignFieldProblems } from "./foreign-fields.ts";
 import { undocumentedElements } from "./schema-docs.ts";
 import { SUBGRAPHS } from "./subgraphs.ts";
@@ -41,6 +42,11 @@ const files = new Map<string, string>([
   ...subgraphs.map((s) => [`${s.name}.graphql`, `${s.sdl.trim()}\n`] as const),
   ["supergraph.graphql", `${composed.supergraphSdl.trim()}\n`],
   ["api.graphql", `${printSchema(apiSchema).trim()}\n`],
+  // The partner contract: the API filtered to @tag(name: "partner"); the gateway enforces the same filter.
+  [
+    "partner.graphql",
+    `${printSchema(contractSchema(apiSchema, composed.supergraphSdl, PARTNER_TAG)).trim()}\n`,
+  ],
 ]);
 
 const problems: string[] = [

@@ -101,7 +101,9 @@ function refused(root: string, code: string): Record<string, string> {
 
 type Expectation =
   | { readonly status: 200; readonly user: object; readonly errors: Record<string, string> }
-  | { readonly status: 401 };
+  | { readonly status: 401 }
+  // A partner token is held to the partner contract, which has no User (tests/partner-contract.int.ts).
+  | { readonly status: 403 };
 
 const matrix: Record<string, { headers: () => Record<string, string>; expect: Expectation }> = {
   anonymous: {
@@ -116,10 +118,7 @@ const matrix: Record<string, { headers: () => Record<string, string>; expect: Ex
     headers: () => bearer("shopperB"),
     expect: { status: 200, user: publicOnly(userA), errors: refused("user", "FORBIDDEN") },
   },
-  partner: {
-    headers: () => bearer("partner"),
-    expect: { status: 200, user: publicOnly(userA), errors: refused("user", "FORBIDDEN") },
-  },
+  partner: { headers: () => bearer("partner"), expect: { status: 403 } },
   "checkout service": {
     headers: () => bearer("checkout"),
     expect: { status: 200, user: fullProfile(userA), errors: {} },
@@ -164,6 +163,11 @@ describe("caller matrix through the gateway: user(id: A)", () => {
         expect(codes(result)).toEqual(["UNAUTHENTICATED"]);
         expect(result.body.data).toBeUndefined();
         expect(result.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token"/);
+        return;
+      }
+      if (expected.status === 403) {
+        expect(codes(result)).toEqual(["OUTSIDE_CONTRACT"]);
+        expect(result.body.data).toBeUndefined();
         return;
       }
       const user = (result.body.data as { user: Record<string, unknown> }).user;
@@ -213,7 +217,6 @@ describe("every User field of the user-profile subgraph (guards fields added lat
     const query = `query ($id: ID!) { user(id: $id) { id ${selection} } }`;
     for (const [headers, code] of [
       [bearer("shopperB"), "FORBIDDEN"],
-      [bearer("partner"), "FORBIDDEN"],
       [{}, "UNAUTHENTICATED"],
     ] as const) {
       const result = await postGraphQL(supergraph.url, query, { id: userA.id }, headers);
@@ -258,12 +261,12 @@ describe("me through the gateway", () => {
 describe("service-only mutation setAccountStatus", () => {
   const suspendA = { userId: userA.id, status: "SUSPENDED", reason: "chargeback investigation" };
 
-  it("refuses shoppers, partners, checkout and anonymous callers, and runs for ops", async () => {
+  // Partners are refused the whole operation by the partner contract (tests/partner-contract.int.ts).
+  it("refuses shoppers, checkout and anonymous callers, and runs for ops", async () => {
     for (const [caller, headers, code] of [
       ["anonymous", {}, "UNAUTHENTICATED"],
       ["shopper A", bearer("shopperA"), "FORBIDDEN"],
       ["shopper B", bearer("shopperB"), "FORBIDDEN"],
-      ["partner", bearer("partner"), "FORBIDDEN"],
       ["checkout", bearer("checkout"), "FORBIDDEN"],
       ["x-user-id", { "x-user-id": "svc-ops", "x-aisle-scopes": "service:ops" }, "UNAUTHENTICATED"],
     ] as const) {

@@ -23,6 +23,7 @@ import { operationLimits } from "./limits.ts";
 import { valueCompletionErrors } from "./value-completion.ts";
 import { MemoryRateLimitStore, RateLimiter, RedisRateLimitStore } from "./rate-limit.ts";
 import { fetchFailureOf } from "./fetch-failure.ts";
+import { partnerContractPlugin } from "./partner-contract.ts";
 import { createTokenVerifier } from "./token-verifier.ts";
 import { SubgraphClient } from "./subgraph-client.ts";
 
@@ -150,6 +151,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
       valueCompletionErrors,
       echoRequestId,
       refuseUnknownOperation,
+      partnerContractPlugin(),
       // Failed subgraph fetches and the failures subgraphs pass up: one line each, before masking.
       failureLoggingPlugin<GatewayContext>({
         service: "gateway",

@@ -19,3 +19,10 @@ export {
   type BucketRule,
   type RateDecision,
 } from "./rate-limit.ts";
+export {
+  contractSchema,
+  outsideContract,
+  partnerContractPlugin,
+  taggedCoordinates,
+  type PartnerContractOptions,
+} from "./partner-contract.ts";

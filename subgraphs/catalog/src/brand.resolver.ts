@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { PartnerContract } from "@aisle/kit";
 import type { RequestContext } from "@aisle/kit";
 import type { Brand, Category } from "@aisle/world";
 import { BrandType } from "./brand.type.ts";
@@ -9,6 +10,7 @@ import type { CatalogLoaders } from "./loaders.ts";
 export class BrandResolver {
   constructor(private readonly loaders: CatalogLoaders) {}
 
+  @PartnerContract()
   @Query(() => BrandType, { nullable: true, description: "One brand by id; null when unknown." })
   brand(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Brand | null> {
     return ctx.loaders.get(this.loaders.brandById).load(id);

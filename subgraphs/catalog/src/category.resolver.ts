@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { PartnerContract } from "@aisle/kit";
 import type { RequestContext } from "@aisle/kit";
 import type { Category } from "@aisle/world";
 import type { CatalogService } from "./catalog.service.ts";
@@ -12,11 +13,13 @@ export class CategoryResolver {
     private readonly loaders: CatalogLoaders,
   ) {}
 
+  @PartnerContract()
   @Query(() => [CategoryType], { description: "The top of the category tree: the departments." })
   categories(): readonly Category[] {
     return this.service.rootCategories();
   }
 
+  @PartnerContract()
   @Query(() => CategoryType, { nullable: true, description: "One category by id; null when unknown." })
   category(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Category | null> {
     return ctx.loaders.get(this.loaders.categoryById).load(id);

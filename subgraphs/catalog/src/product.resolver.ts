@@ -1,5 +1,5 @@
 import { Arg, Ctx, Directive, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
-import { Money, toMoney, type Connection, type RequestContext } from "@aisle/kit";
+import { Money, PartnerContract, toMoney, type Connection, type RequestContext } from "@aisle/kit";
 import type { Brand, Category, Product } from "@aisle/world";
 import { BrandType } from "./brand.type.ts";
 import type { CatalogService } from "./catalog.service.ts";
@@ -14,6 +14,7 @@ export class ProductResolver {
     private readonly loaders: CatalogLoaders,
   ) {}
 
+  @PartnerContract()
   @Query(() => ProductType, {
     nullable: true,
     description: "One product by id; null when no product has that id.",
@@ -22,6 +23,7 @@ export class ProductResolver {
     return ctx.loaders.get(this.loaders.productById).load(id);
   }
 
+  @PartnerContract()
   @Directive("@listSize(assumedSize: 100)")
   @Query(() => [ProductType], {
     nullable: "items",
@@ -35,6 +37,7 @@ export class ProductResolver {
     return ctx.loaders.get(this.loaders.productById).loadMany(ids);
   }
 
+  @PartnerContract()
   @Directive('@listSize(slicingArguments: ["first"], sizedFields: ["edges"])')
   @Query(() => ProductConnection, {
     description: "Products of a category and its sub-categories, newest first, as a cursor connection.",
@@ -49,16 +52,19 @@ export class ProductResolver {
     return this.service.productsByCategory(categoryId, { first, after: after ?? null });
   }
 
+  @PartnerContract()
   @FieldResolver(() => Money, { description: "The manufacturer's list price, before any offer." })
   listPrice(@Root() product: Product): Money {
     return toMoney(product.listPrice.amountMinor, product.listPrice.currency);
   }
 
+  @PartnerContract()
   @FieldResolver(() => CategoryType, { description: "The leaf category the product is listed in." })
   async category(@Root() product: Product, @Ctx() ctx: RequestContext): Promise<Category | null> {
     return ctx.loaders.get(this.loaders.categoryById).load(product.categoryId);
   }
 
+  @PartnerContract()
   @FieldResolver(() => BrandType, { description: "The product's brand." })
   async brand(@Root() product: Product, @Ctx() ctx: RequestContext): Promise<Brand | null> {
     return ctx.loaders.get(this.loaders.brandById).load(product.brandId);

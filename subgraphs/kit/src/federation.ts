@@ -2,13 +2,33 @@ import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { parse, type GraphQLSchema } from "graphql";
-import { buildSchema, createResolversMap, type BuildSchemaOptions } from "type-graphql";
+import { buildSchema, createResolversMap, Directive, type BuildSchemaOptions } from "type-graphql";
 import { aisleAuthChecker, authorizationProblems } from "./auth.ts";
 import type { RequestContext } from "./context.ts";
 import type { LoaderSpec } from "./loaders.ts";
 
 /** The Federation version and the directives every Aisle subgraph may use. One place, so all subgraphs agree. */
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@interfaceObject", "@cost", "@listSize"])`;
+
+/** The `@tag` name of the partner contract: what partners may use (schema/partner.graphql). */
+export const PARTNER_TAG = "partner";
+
+/**
+ * Puts a field (or every field of a type) into the partner contract: `@tag(name: "partner")`. The contract is
+ * deny-by-default: an untagged field is outside it, and the gateway refuses it to partner-scoped callers.
+ * On a type, every field of that type across all subgraphs joins, so tag entity types (Product, User) field by
+ * field and only value types owned by one subgraph as a whole. Enums, inputs and scalars reached from a
+ * contract field join by themselves (see gateway/src/partner-contract.ts).
+ *
+ * ```ts
+ * @PartnerContract()
+ * @Field(() => String, { description: "Display title." })
+ * title!: string;
+ * ```
+ */
+export function PartnerContract(): ReturnType<typeof Directive> {
+  return Directive(`@tag(name: "${PARTNER_TAG}")`);
+}
 
 /** `__resolveReference` for one entity type, resolved through a per-request DataLoader: one lookup per request. */
 export type ReferenceResolvers = Record<

@@ -1,6 +1,8 @@
 import { Directive, Field, Float, Int, ObjectType } from "type-graphql";
+import { PartnerContract } from "./federation.ts";
 
 @Directive("@shareable")
+@PartnerContract()
 @ObjectType({ description: "An amount of money. Amounts are exact in minor units; `amount` is for display." })
 export class Money {
   @Field(() => Int, { description: "Amount in minor units (cents for USD): exact, use this for arithmetic." })

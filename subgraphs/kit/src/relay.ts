@@ -1,9 +1,11 @@
 import { Field, Int, ObjectType, type ClassType } from "type-graphql";
 import { badUserInput } from "./errors.ts";
+import { PartnerContract } from "./federation.ts";
 
 /** Largest page any connection serves; larger `first` values are refused, not clamped silently. */
 export const MAX_PAGE_SIZE = 100;
 
+@PartnerContract()
 @ObjectType({ description: "Where a page sits in a connection (Relay cursor connections)." })
 export class PageInfo {
   @Field(() => Boolean, { description: "True when more items follow this page." })
@@ -33,8 +35,15 @@ export interface Connection<T> {
   totalCount: number;
 }
 
-/** Builds the `XConnection` and `XEdge` object types for a node type. */
-export function connectionTypes<T extends object>(nodeType: ClassType<T>, nodeName: string) {
+/**
+ * Builds the `XConnection` and `XEdge` object types for a node type; `partner: true` puts both in the partner
+ * contract (tag the node type's fields as well).
+ */
+export function connectionTypes<T extends object>(
+  nodeType: ClassType<T>,
+  nodeName: string,
+  options: { readonly partner?: boolean } = {},
+) {
   @ObjectType(`${nodeName}Edge`, { description: `A ${nodeName} in a page, with its cursor.` })
   class EdgeType implements Edge<T> {
     @Field(() => nodeType, { description: `The ${nodeName}.` })
@@ -56,6 +65,10 @@ export function connectionTypes<T extends object>(nodeType: ClassType<T>, nodeNa
 
     @Field(() => Int, { description: "Number of items in the whole list, across all pages." })
     totalCount!: number;
+  }
+  if (options.partner === true) {
+    PartnerContract()(EdgeType);
+    PartnerContract()(ConnectionType);
   }
   return { EdgeType, ConnectionType };
 }

@@ -1,4 +1,5 @@
 import { Field, ObjectType, registerEnumType } from "type-graphql";
+import { PartnerContract } from "@aisle/kit";
 import { WarehouseType } from "./warehouse.type.ts";
 
 /** How much stock the public sees: a band, never the exact count. */
@@ -22,6 +23,7 @@ registerEnumType(StockBand, {
   },
 });
 
+@PartnerContract()
 @ObjectType("Availability", {
   description: "Whether a product can be bought now, and from where it would ship.",
 })

@@ -1,4 +1,5 @@
 import { Arg, Ctx, Directive, Query, Resolver } from "type-graphql";
+import { PartnerContract } from "@aisle/kit";
 import type { RequestContext } from "@aisle/kit";
 import type { Warehouse } from "@aisle/world";
 import { CartItemInput, DeliveryEstimateType } from "./delivery.type.ts";
@@ -16,6 +17,7 @@ export class DeliveryResolver {
   ) {}
 
   @Directive("@cost(weight: 10)")
+  @PartnerContract()
   @Query(() => DeliveryEstimateType, {
     nullable: true,
     description:
@@ -36,6 +38,7 @@ export class DeliveryResolver {
     return ctx.loaders.get(this.loaders.deliveryEstimate).load({ items, where });
   }
 
+  @PartnerContract()
   @Query(() => [WarehouseType], { description: "Every warehouse, east to west." })
   warehouses(): readonly Warehouse[] {
     return this.stock.logistics.warehouses;

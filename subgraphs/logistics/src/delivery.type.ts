@@ -1,5 +1,5 @@
 import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
-import { Money } from "@aisle/kit";
+import { Money, PartnerContract } from "@aisle/kit";
 import { WarehouseType } from "./warehouse.type.ts";
 
 export enum ServiceLevelEnum {
@@ -20,6 +20,7 @@ registerEnumType(ServiceLevelEnum, {
   },
 });
 
+@PartnerContract()
 @ObjectType("Carrier", { description: "A parcel carrier." })
 export class CarrierType {
   @Field(() => ID, { description: "Stable carrier id, e.g. swiftship." })
@@ -29,6 +30,7 @@ export class CarrierType {
   name!: string;
 }
 
+@PartnerContract()
 @ObjectType("ParcelLine", { description: "Units of one product in a parcel." })
 export class ParcelLineType {
   @Field(() => ID, { description: "Product id." })
@@ -38,6 +40,7 @@ export class ParcelLineType {
   quantity!: number;
 }
 
+@PartnerContract()
 @ObjectType("PlannedParcel", { description: "One parcel of a delivery option: what leaves which warehouse." })
 export class PlannedParcelType {
   @Field(() => WarehouseType, { description: "The warehouse it ships from." })
@@ -55,6 +58,7 @@ export class PlannedParcelType {
   distanceKm!: number;
 }
 
+@PartnerContract()
 @ObjectType("DeliveryOption", {
   description:
     "One way to deliver: a carrier service for every parcel. Dates are UTC calendar dates (YYYY-MM-DD) of " +
@@ -104,6 +108,7 @@ export class DeliveryOptionType {
   parcels!: PlannedParcelType[];
 }
 
+@PartnerContract()
 @ObjectType("DeliveryEstimate", {
   description:
     "Delivery options for a product or a cart to a destination. An empty list with a reason when the " +

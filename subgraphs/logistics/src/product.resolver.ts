@@ -1,4 +1,5 @@
 import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { PartnerContract } from "@aisle/kit";
 import type { RequestContext } from "@aisle/kit";
 import { AvailabilityType } from "./availability.type.ts";
 import { DeliveryEstimateType } from "./delivery.type.ts";
@@ -15,6 +16,7 @@ export class ProductLogisticsResolver {
     private readonly loaders: LogisticsLoaders,
   ) {}
 
+  @PartnerContract()
   @FieldResolver(() => AvailabilityType, {
     nullable: true,
     description:
@@ -34,6 +36,7 @@ export class ProductLogisticsResolver {
   }
 
   @Directive("@cost(weight: 5)")
+  @PartnerContract()
   @FieldResolver(() => DeliveryEstimateType, {
     nullable: true,
     description:

@@ -1,5 +1,7 @@
 import { Field, Float, ID, ObjectType } from "type-graphql";
+import { PartnerContract } from "@aisle/kit";
 
+@PartnerContract()
 @ObjectType("Warehouse", { description: "A fulfilment centre that stocks and ships products." })
 export class WarehouseType {
   @Field(() => ID, { description: "Stable warehouse id, e.g. wh-nj." })

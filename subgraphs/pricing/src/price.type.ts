@@ -1,5 +1,5 @@
 import { Directive, Field, Float, ID, InputType, ObjectType, registerEnumType } from "type-graphql";
-import { Money } from "@aisle/kit";
+import { Money, PartnerContract } from "@aisle/kit";
 import type { Guardrail } from "./guardrails.strategy.ts";
 import type { PriceReasonCode } from "./price-reason.ts";
 
@@ -70,27 +70,34 @@ export class PriceContext {
 
 @ObjectType("ProductPrice", { description: "The price Aisle offers for a product now, and why." })
 export class ProductPriceType {
+  @PartnerContract()
   @Field(() => Money, { description: "The list price, in the asked currency." })
   listPrice!: Money;
 
+  @PartnerContract()
   @Field(() => Money, { description: "The price offered now, in the asked currency." })
   offeredPrice!: Money;
 
+  @PartnerContract()
   @Field(() => String, { description: "ISO 4217 currency of both amounts." })
   currency!: string;
 
+  @PartnerContract()
   @Field(() => Float, { description: "Discount off list in percent (negative above list), e.g. 12.5." })
   discountPercent!: number;
 
+  @PartnerContract()
   @Field(() => PriceReasonEnum, { description: "Why the offered price is what it is." })
   reasonCode!: PriceReasonCode;
 
+  @PartnerContract()
   @Field(() => String, {
     nullable: true,
     description: 'Why it differs from list, for people, e.g. "clearance: stock high"; null at list price.',
   })
   reason!: string | null;
 
+  @PartnerContract()
   @Field(() => [PriceGuardrailEnum], {
     description: "Guardrails that held the offered price at their bound.",
   })
@@ -112,6 +119,7 @@ export class ProductPriceType {
   @Field(() => String, { description: 'The model that priced it, e.g. "pricing@1.0.0", or "none".' })
   modelVersion!: string;
 
+  @PartnerContract()
   @Field(() => Boolean, {
     description:
       "True when a dependency (feature store, model) failed and the price is a fallback or uses stale features.",

@@ -1,4 +1,5 @@
 import { Arg, Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
+import { PartnerContract } from "@aisle/kit";
 import type { RequestContext } from "@aisle/kit";
 import type { PricingLoaders } from "./loaders.ts";
 import { PriceContext, ProductPriceType, ProductStub } from "./price.type.ts";
@@ -12,6 +13,7 @@ export class ProductPriceResolver {
   ) {}
 
   @Directive("@cost(weight: 2)")
+  @PartnerContract()
   @FieldResolver(() => ProductPriceType, {
     nullable: true,
     description:

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Directive, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
-import { badUserInput, Rule, Scope, type RequestContext } from "@aisle/kit";
+import { badUserInput, PartnerContract, type RequestContext, Rule, Scope } from "@aisle/kit";
 import type { RecommendationItem, RecommendationService } from "./recommendation.service.ts";
 import {
   RecommendableProductInput,
@@ -24,6 +24,7 @@ export class ProductRecommendationsResolver {
 
   @Directive("@cost(weight: 5)")
   @Directive('@listSize(slicingArguments: ["first"])')
+  @PartnerContract()
   @FieldResolver(() => [RecommendationType], {
     nullable: true,
     description:
@@ -39,6 +40,7 @@ export class ProductRecommendationsResolver {
 
   @Directive("@cost(weight: 5)")
   @Directive('@listSize(slicingArguments: ["first"])')
+  @PartnerContract()
   @FieldResolver(() => [RecommendationType], {
     nullable: true,
     description:

@@ -1,4 +1,5 @@
 import { Directive, Field, Float, ID, InputType, Int, ObjectType } from "type-graphql";
+import { PartnerContract } from "@aisle/kit";
 
 @Directive('@key(fields: "id")')
 @ObjectType("Product", { description: "A product; recommendation adds similar and bought-together lists." })
@@ -16,14 +17,17 @@ export class RecommendationUserType {
 
 @ObjectType("Recommendation", { description: "One recommended product, its score and why it is there." })
 export class RecommendationType {
+  @PartnerContract()
   @Field(() => RecommendedProductType, {
     description: "The recommended product (title, image... from the catalog).",
   })
   product!: RecommendedProductType;
 
+  @PartnerContract()
   @Field(() => Float, { description: "Ranking score; higher is better. Comparable within one list only." })
   score!: number;
 
+  @PartnerContract()
   @Field(() => String, {
     description: 'Why, in a few words: "because you viewed …", "popular in …", "often bought with …".',
   })

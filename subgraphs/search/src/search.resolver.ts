@@ -1,4 +1,5 @@
 import { Arg, Ctx, Directive, Int, Query, Resolver } from "type-graphql";
+import { PartnerContract } from "@aisle/kit";
 import type { RequestContext } from "@aisle/kit";
 import type { SearchPage, SearchService } from "./search.service.ts";
 import type { Suggestion } from "./autocomplete.ts";
@@ -16,6 +17,7 @@ export class SearchResolver {
 
   @Directive("@cost(weight: 20)")
   @Directive('@listSize(slicingArguments: ["first"], sizedFields: ["edges"])')
+  @PartnerContract()
   @Query(() => SearchResultType, {
     description:
       "Product search: hybrid lexical + semantic retrieval, re-ranked, with facets, the total and what the engine understood. A query that matches nothing gives an empty page with `understanding.relaxedQuery`.",
@@ -57,6 +59,7 @@ export class SearchResolver {
 
   @Directive("@cost(weight: 2)")
   @Directive('@listSize(slicingArguments: ["first"])')
+  @PartnerContract()
   @Query(() => [SearchSuggestionType], {
     description: "Autocomplete: query, category and product suggestions for what the shopper is typing.",
   })

@@ -1,4 +1,5 @@
 import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+import { PartnerContract } from "@aisle/kit";
 
 @Directive('@key(fields: "id", resolvable: false)')
 @ObjectType("Product", {
@@ -98,6 +99,7 @@ export class SearchContextInput {
   surface?: string | null;
 }
 
+@PartnerContract()
 @ObjectType("SearchHit", { description: "One matching product with its score and highlighted title." })
 export class SearchHitType {
   @Field(() => ProductRefType, {
@@ -117,6 +119,7 @@ export class SearchHitType {
 }
 
 // Its own page-info type: the kit's PageInfo is not @shareable, and a second subgraph resolving it would not compose.
+@PartnerContract()
 @ObjectType("SearchPageInfo", {
   description: "Where a page of search hits sits in the result (Relay-style).",
 })
@@ -137,6 +140,7 @@ export class SearchPageInfoType {
   endCursor!: string | null;
 }
 
+@PartnerContract()
 @ObjectType("SearchHitEdge", { description: "A hit in a page, with its cursor." })
 export class SearchHitEdge {
   @Field(() => SearchHitType, { description: "The hit." })
@@ -146,6 +150,7 @@ export class SearchHitEdge {
   cursor!: string;
 }
 
+@PartnerContract()
 @ObjectType("SearchFacetValue", { description: "One value of a facet with the number of matching products." })
 export class SearchFacetValueType {
   @Field(() => String, {
@@ -172,6 +177,7 @@ export class SearchFacetValueType {
   selected!: boolean;
 }
 
+@PartnerContract()
 @ObjectType("SearchFacet", { description: "Counts of matching products per value of one field." })
 export class SearchFacetType {
   @Field(() => String, {
@@ -188,6 +194,7 @@ export class SearchFacetType {
   values!: SearchFacetValueType[];
 }
 
+@PartnerContract()
 @ObjectType("SearchCategoryIntent", { description: "The category the query seems to be about." })
 export class SearchCategoryIntentType {
   @Field(() => ID, { description: "Category id." })
@@ -205,6 +212,7 @@ export class SearchCategoryIntentType {
   source!: IntentSource;
 }
 
+@PartnerContract()
 @ObjectType("SearchAppliedFilter", { description: "A filter the engine took from the query text." })
 export class SearchAppliedFilterType {
   @Field(() => String, { description: "Filter field: brand, price or an attribute name." })
@@ -220,6 +228,7 @@ export class SearchAppliedFilterType {
   max!: number | null;
 }
 
+@PartnerContract()
 @ObjectType("SearchUnderstanding", { description: "What the engine understood of the query." })
 export class SearchUnderstandingType {
   @Field(() => String, { description: "The query as typed." })
@@ -257,25 +266,31 @@ export class SearchUnderstandingType {
   description: "A page of search hits with facets, the total and what the engine understood.",
 })
 export class SearchResultType {
+  @PartnerContract()
   @Field(() => [SearchHitEdge], { description: "The hits of this page, in order." })
   edges!: SearchHitEdge[];
 
+  @PartnerContract()
   @Field(() => SearchPageInfoType, { description: "Cursors and whether more pages exist." })
   pageInfo!: SearchPageInfoType;
 
+  @PartnerContract()
   @Field(() => Int, {
     description: "Number of matching products (lexical matches plus close semantic matches).",
   })
   totalCount!: number;
 
+  @PartnerContract()
   @Field(() => [SearchFacetType], {
     description: "Facets over all matching products: category, brand, price, attributes.",
   })
   facets!: SearchFacetType[];
 
+  @PartnerContract()
   @Field(() => SearchUnderstandingType, { description: "Spelling, intent, synonyms and extracted filters." })
   understanding!: SearchUnderstandingType;
 
+  @PartnerContract()
   @Field(() => Boolean, { description: "True when the order was personalised for the signed-in shopper." })
   personalized!: boolean;
 
@@ -283,6 +298,7 @@ export class SearchResultType {
   backend!: string;
 }
 
+@PartnerContract()
 @ObjectType("SearchSuggestion", { description: "An autocomplete suggestion." })
 export class SearchSuggestionType {
   @Field(() => SuggestionKind, { description: "What the suggestion leads to." })
