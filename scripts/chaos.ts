@@ -149,6 +149,8 @@ async function run(): Promise<void> {
     runId,
     thinkMs: 50,
   });
+  timeline.phase = "warm-up";
+  await load.warmUp();
   timeline.phase = "baseline";
   const baseline: Phase = {
     name: "baseline",
