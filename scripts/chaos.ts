@@ -37,7 +37,7 @@ const { values } = parseArgs({
     baseline: { type: "string", default: "5" },
     down: { type: "string", default: "5" },
     settle: { type: "string", default: "6" },
-    deadline: { type: "string", default: "230" },
+    deadline: { type: "string", default: "240" },
     keep: { type: "boolean", default: false },
   },
 });
