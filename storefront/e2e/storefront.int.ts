@@ -1,32 +1,176 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { signToken } from "@aisle/gateway";
+import { AssessPaymentDocument, StorefrontWhoAmIDocument } from "../../operations/__generated__/graphql.ts";
+import { codes, postGraphQL } from "../../tests/graphql-client.ts";
 import { testLog } from "../../tests/quiet-log.ts";
 import { chromiumMissing, launchChromium, localOnlyContext } from "./browser.ts";
 import { startStorefrontStack, type StorefrontStack } from "./storefront-stack.ts";
 import { addProductToCart, open, PATHS, placeOrder, signIn } from "./tour.ts";
 
 /*
- * The storefront in a real browser (Debian's Chromium through playwright-core): every page against the
- * in-process supergraph, with every request that is not to 127.0.0.1 aborted and recorded.
+ * The storefront against the in-process supergraph: its server's routes over HTTP, then every page in a real
+ * browser (Debian's Chromium through playwright-core) with every request not to 127.0.0.1 aborted and recorded.
  */
+let stack: StorefrontStack;
+beforeAll(async () => {
+  stack = await startStorefrontStack(testLog);
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const checkoutBody = {
+  items: [{ productId: "p-1", quantity: 2 }],
+  destination: { country: "US", postalCode: "80202" },
+  email: "shopper@example.com",
+  paymentMethod: "visa-4242",
+};
+
+async function postJson(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${stack.origin}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+describe("storefront server", () => {
+  it("checkout prices the cart from the API and returns the payment decision, without the token", async () => {
+    const answer = await postJson("/api/checkout", checkoutBody);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ orderId: expect.stringMatching(/^ord-sf-/), degraded: false });
+    expect(["ALLOW", "CHALLENGE", "REVIEW", "BLOCK"]).toContain(answer.body["action"]);
+    // Two of p-1 at the offered price the API gives (the browser sends no price).
+    const priced = await postGraphQL<{ product: { price: { offeredPrice: { amountMinor: number } } } }>(
+      stack.gatewayUrl,
+      `{ product(id: "p-1") { price(context: { currency: "USD", region: "US" }) { offeredPrice { amountMinor } } } }`,
+    );
+    const unit = priced.body.data!.product.price.offeredPrice.amountMinor;
+    expect(answer.body["total"]).toBe(`$${((2 * unit) / 100).toFixed(2)}`);
+    expect(JSON.stringify(answer.body)).not.toMatch(/eyJ|Bearer/);
+  });
+
+  it("checkout refuses bad input with BAD_USER_INPUT and a non-JSON body with 415", async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ ...checkoutBody, items: [] }, /items/],
+      [{ ...checkoutBody, items: [{ productId: "p-1", quantity: 0 }] }, /quantity/],
+      [{ ...checkoutBody, items: [{ productId: "p-999999999", quantity: 1 }] }, /no such product/],
+      [{ ...checkoutBody, email: "nobody" }, /email/],
+      [{ ...checkoutBody, paymentMethod: "toString" }, /paymentMethod/],
+      ["not json", /JSON object/],
+    ];
+    for (const [body, message] of cases) {
+      const answer = await postJson("/api/checkout", body);
+      expect(answer.status).toBe(400);
+      expect(answer.body["error"]).toMatchObject({
+        code: "BAD_USER_INPUT",
+        message: expect.stringMatching(message),
+      });
+    }
+    const form = await fetch(`${stack.origin}/api/checkout`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "items=1",
+    });
+    expect(form.status).toBe(415);
+  });
+
+  it("the page's /graphql proxy cannot call assessPayment, even with a checkout token in its own header", async () => {
+    const checkoutToken = await signToken({ user: "svc-checkout", scopes: ["service:checkout"] });
+    const viaProxy = await postGraphQL(
+      `${stack.origin}/graphql`,
+      AssessPaymentDocument,
+      {
+        input: {
+          orderId: "ord-proxy-1",
+          userId: "7",
+          amountMinor: 100,
+          currency: "USD",
+          paymentMethodFingerprint: "pm_x",
+          deviceId: "d",
+          ip: "203.0.113.9",
+          emailDomain: "example.com",
+          billingAddress: { country: "US" },
+          shippingAddress: { country: "US" },
+          items: [{ productId: "p-1", quantity: 1, unitPriceMinor: 100 }],
+        },
+      },
+      { authorization: `Bearer ${checkoutToken}` },
+    );
+    expect(viaProxy.body.data?.["assessPayment"] ?? null).toBeNull();
+    expect(codes(viaProxy).some((c) => c === "FORBIDDEN" || c === "UNAUTHENTICATED")).toBe(true);
+  });
+
+  it("dev sign-in sets an HttpOnly session cookie that the proxy turns into the shopper's token", async () => {
+    const signedIn = await postJson("/api/session", { user: "42" });
+    expect(signedIn.status).toBe(200);
+    const cookie = signedIn.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/^aisle_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict/);
+    const me = await postGraphQL(
+      `${stack.origin}/graphql`,
+      StorefrontWhoAmIDocument,
+      {},
+      { cookie: cookie.split(";")[0]! },
+    );
+    expect(me.body.data).toEqual({ me: { id: "42" } });
+    const anonymous = await postGraphQL(`${stack.origin}/graphql`, StorefrontWhoAmIDocument);
+    expect(anonymous.body.data).toEqual({ me: null });
+    expect((await postJson("/api/session", { user: "admin" })).body["error"]).toMatchObject({
+      code: "BAD_USER_INPUT",
+    });
+  });
+
+  it("serves the same generated image for the same product, and nothing outside its folder", async () => {
+    const get = (path: string) => fetch(`${stack.origin}${path}`);
+    const first = await get("/img/c-headphones/p-7.svg");
+    expect(first.headers.get("content-type")).toBe("image/svg+xml");
+    const svg = await first.text();
+    expect(await (await get("/img/c-headphones/p-7.svg")).text()).toBe(svg);
+    expect(await (await get("/img/c-headphones/p-8.svg")).text()).not.toBe(svg);
+    expect((await get("/img/c-headphones/p-7%22.svg")).status).toBe(404);
+    for (const path of ["/..%2Fpackage.json", "/assets/..%2F..%2Fpackage.json", "/%2e%2e/src/launch.ts"]) {
+      const answer = await get(path);
+      expect(await answer.text()).not.toContain("@aisle/storefront");
+    }
+    // An app route gets the app; a missing asset is a 404.
+    expect(await (await get("/c/c-headphones")).text()).toContain('<div id="app">');
+    expect((await get("/assets/missing.js")).status).toBe(404);
+  });
+
+  it("ships no token and no remote URL in the built app", async () => {
+    const html = await (await fetch(`${stack.origin}/`)).text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThan(0);
+    for (const asset of assets) {
+      const text = await (await fetch(`${stack.origin}${asset}`)).text();
+      expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+      expect(text).not.toMatch(/https?:\/\/(?!www\.w3\.org)[a-z0-9.-]+\.[a-z]{2,}/i);
+    }
+  });
+});
+
 const missing = chromiumMissing();
 if (missing !== undefined) console.warn(missing);
 
 describe.skipIf(missing !== undefined)("storefront in Chromium", () => {
-  let stack: StorefrontStack;
   let browser: Browser;
   let context: BrowserContext;
   let blocked: string[];
   let page: Page;
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStorefrontStack(testLog), launchChromium()]);
+    browser = await launchChromium();
     ({ context, blocked } = await localOnlyContext(browser));
     page = await context.newPage();
   });
   afterAll(async () => {
     await browser?.close();
-    await stack?.close();
   });
 
   const texts = (testId: string) => page.locator(`[data-testid=${testId}]`).allInnerTexts();

@@ -15,6 +15,10 @@ export async function buildStorefront(outDir: string = DEFAULT_OUT_DIR): Promise
     configFile: false,
     root: WEB_ROOT,
     logLevel: "warn",
+    mode: "production",
+    // Production builds of dependencies (lit-html's dev build adds warnings) even when NODE_ENV says otherwise,
+    // as it does under vitest.
+    resolve: { conditions: ["module", "browser", "production"] },
     // The generated operations live outside the web root (operations/__generated__).
     server: { fs: { allow: [fileURLToPath(new URL("../..", import.meta.url))] } },
     build: { outDir, emptyOutDir: true, target: "es2022", sourcemap: false, reportCompressedSize: false },
