@@ -12,6 +12,8 @@ import {
   formatErrorFor,
   HealthState,
   Headers,
+  requestMetricsPlugin,
+  startTracingFromEnv,
   startHttpServer,
   type Logger,
   type RunningServer,
@@ -26,6 +28,7 @@ import { fetchFailureOf } from "./fetch-failure.ts";
 import { partnerContractPlugin } from "./partner-contract.ts";
 import { createTokenVerifier } from "./token-verifier.ts";
 import { SubgraphClient } from "./subgraph-client.ts";
+import { serveExplorer, withExplorerLink } from "./explorer.ts";
 
 export interface StartGatewayOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -116,6 +119,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const config = loadGatewayConfig(options.env ?? process.env);
   const log = options.log ?? createLogger("gateway", config.LOG_LEVEL);
   const production = config.NODE_ENV === "production";
+  startTracingFromEnv("gateway", options.env ?? process.env);
   const supergraphSdl = await readFile(config.SUPERGRAPH_PATH, "utf8");
   const verifier = await createTokenVerifier(config);
 
@@ -147,6 +151,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     allowBatchedHttpRequests: false,
     logger: log,
     plugins: [
+      requestMetricsPlugin<GatewayContext>("gateway"),
       ...limits.plugins,
       valueCompletionErrors,
       echoRequestId,
@@ -162,7 +167,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
       }),
       production
         ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+        : withExplorerLink(ApolloServerPluginLandingPageLocalDefault({ embed: true })),
     ],
   });
   await apollo.start();
@@ -184,6 +189,9 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
         maxBodyBytes: config.MAX_BODY_BYTES,
         health,
         log,
+        server: "gateway",
+        // GraphiQL from npm packages at /graphiql: works offline, unlike Sandbox (development only).
+        ...(production ? {} : { explorer: serveExplorer }),
         context: (req) => contextForCaller(req, callerOptions),
       }),
     ),

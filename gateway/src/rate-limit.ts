@@ -1,4 +1,12 @@
-import { isServiceScope, redisCall, redisClient, type Identity, type Logger, type Redis } from "@aisle/kit";
+import {
+  isServiceScope,
+  rateLimitRejections,
+  redisCall,
+  redisClient,
+  type Identity,
+  type Logger,
+  type Redis,
+} from "@aisle/kit";
 
 /** A token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`; a request takes one. */
 export interface BucketRule {
@@ -196,6 +204,7 @@ export class RateLimiter {
     const callerClass = callerClassOf(identity);
     const subject = identity.userId === null ? `ip:${clientIp}` : `user:${identity.userId}`;
     const decision = await this.store.take(`${callerClass}:${subject}`, this.#rules[callerClass]);
+    if (!decision.allowed) rateLimitRejections.inc({ caller_class: callerClass });
     return { ...decision, callerClass, limit: this.perMinute[callerClass] };
   }
 

@@ -2,7 +2,17 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { GraphQLError } from "graphql";
 import { Agent, errors as undiciErrors, request } from "undici";
-import { ANONYMOUS, ErrorCode, signedHeaders } from "@aisle/kit";
+import {
+  ANONYMOUS,
+  ErrorCode,
+  injectTraceContext,
+  signedHeaders,
+  SpanKind,
+  SpanStatusCode,
+  subgraphFetchErrors,
+  subgraphFetchSeconds,
+  withSpan,
+} from "@aisle/kit";
 import type { GatewayContext } from "./context.ts";
 import { documentOf, failedFetchResponse, fetchPaths } from "./fetch-failure.ts";
 
@@ -44,7 +54,37 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     });
   }
 
-  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+  /** One fetch: a client span (its traceparent goes to the subgraph), its latency and its failures counted. */
+  process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const subgraph = this.#options.name;
+    const started = performance.now();
+    return withSpan(
+      `subgraph.fetch ${subgraph}`,
+      { "aisle.subgraph": subgraph, "graphql.operation.name": options.request.operationName ?? "" },
+      async (span) => {
+        let outcome = "error";
+        try {
+          const answer = await this.#process(options);
+          const failure = answer.errors?.find((e) => e.extensions?.["serviceName"] === subgraph);
+          const code = failure?.extensions?.["code"];
+          if (typeof code === "string" && (code === ErrorCode.TIMEOUT || code === ErrorCode.UNAVAILABLE)) {
+            subgraphFetchErrors.inc({ subgraph, code });
+            span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+          } else outcome = "ok";
+          return answer;
+        } catch (error) {
+          const code = (error as { extensions?: Record<string, unknown> }).extensions?.["code"];
+          subgraphFetchErrors.inc({ subgraph, code: typeof code === "string" ? code : "ERROR" });
+          throw error;
+        } finally {
+          subgraphFetchSeconds.observe({ subgraph, outcome }, (performance.now() - started) / 1000);
+        }
+      },
+      { kind: SpanKind.CLIENT },
+    );
+  }
+
+  async #process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { query, variables, operationName } = options.request;
     // Signed as the exact bytes sent: the signature is bound to this body and this subgraph (docs/adr/0003).
     const requestBody = JSON.stringify({ query, variables, operationName });
@@ -60,6 +100,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
         this.#options.internalSecret,
       ),
     };
+    injectTraceContext(headers);
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(this.#options.url, {

@@ -6,6 +6,8 @@ import { Headers } from "./identity.ts";
 import type { Logger } from "./logger.ts";
 import type { Health } from "./health.ts";
 import { inRequestScope } from "./request-scope.ts";
+import { metricsText } from "./metrics.ts";
+import { extractTraceContext, SpanKind, withSpan } from "./tracing.ts";
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   readonly apollo: ApolloServer<TContext>;
@@ -20,6 +22,10 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   readonly log: Logger;
   /** Builds a request's context; `body` is the request body exactly as received (empty for a GET). */
   readonly context: (req: IncomingMessage, body: Uint8Array) => Promise<TContext>;
+  /** The server's name on its request spans (`aisle.server`). Default "graphql". */
+  readonly server?: string;
+  /** Answers `/graphiql` (e.g. an offline explorer in development); a 404 when absent. */
+  readonly explorer?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /** How much of an oversized body is read and thrown away so the client receives its 413 (see readBody). */
@@ -118,6 +124,16 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
       sendJson(res, report.ready ? 200 : 503, report);
       return;
     }
+    if (url.pathname === "/metrics") {
+      const metrics = await metricsText();
+      res.writeHead(200, { "content-type": metrics.contentType });
+      res.end(metrics.body);
+      return;
+    }
+    if (url.pathname === "/graphiql" && options.explorer !== undefined) {
+      options.explorer(req, res);
+      return;
+    }
     if (url.pathname !== path) {
       sendError(res, 404, ErrorCode.NOT_FOUND, `No route for ${url.pathname}; GraphQL is served at ${path}`);
       return;
@@ -176,7 +192,19 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
     // context at hand (formatError masking an error) reads it from the request scope.
     const requestId = requestIdFrom(req.headers);
     req.headers[Headers.requestId] = requestId;
-    inRequestScope(requestId, () => handle(req, res)).catch((error: unknown) => {
+    // A W3C traceparent from the caller makes this request's span a child of the caller's (no-op without a
+    // tracer provider: see tracing.ts).
+    const traced = (): Promise<void> =>
+      withSpan(
+        `${req.method ?? "GET"} ${(req.url ?? "/").split("?")[0]}`,
+        { "aisle.server": options.server ?? "graphql", "http.request.method": req.method ?? "GET" },
+        async (span) => {
+          await handle(req, res);
+          span.setAttribute("http.response.status_code", res.statusCode);
+        },
+        { kind: SpanKind.SERVER, parent: extractTraceContext(req.headers) },
+      );
+    inRequestScope(requestId, traced).catch((error: unknown) => {
       log.error({ err: error, requestId }, "unhandled error in HTTP handler");
       if (!res.headersSent) {
         sendJson(res, 500, {

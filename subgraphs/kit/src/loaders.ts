@@ -1,4 +1,5 @@
 import DataLoader from "dataloader";
+import { withSpan } from "./tracing.ts";
 
 /**
  * A batch function for one kind of lookup. It must return one entry per key, in key order:
@@ -24,7 +25,11 @@ export function defineLoader<K, V>(
 /** Guards the DataLoader contract so a buggy batch function fails loudly instead of misassigning values. */
 function checkedBatch<K, V>(spec: LoaderSpec<K, V>): DataLoader.BatchLoadFn<K, V | null> {
   return async (keys) => {
-    const values = await spec.batch(keys);
+    const values = await withSpan(
+      `loader.batch ${spec.name}`,
+      { "aisle.loader": spec.name, "aisle.batch_size": keys.length },
+      () => spec.batch(keys),
+    );
     if (values.length !== keys.length) {
       throw new Error(`Loader ${spec.name} returned ${values.length} values for ${keys.length} keys`);
     }

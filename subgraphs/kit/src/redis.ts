@@ -1,5 +1,6 @@
 import { Redis, ReplyError } from "ioredis";
 import { withDeadline } from "./deadline.ts";
+import { withSpan } from "./tracing.ts";
 import type { Logger } from "./logger.ts";
 
 export { Redis, ReplyError };
@@ -141,6 +142,11 @@ export class RedisUnavailableError extends Error {
  * unchanged: that is a bug or a missing key/group, not an outage.
  */
 export async function redisCall<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  // A span from here on (the command is already sent): `what` names the call, e.g. "feature MGET".
+  return withSpan(`redis ${what}`, { "db.system.name": "redis" }, () => boundRedisCall(promise, ms, what));
+}
+
+async function boundRedisCall<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   try {
     return await withDeadline(
       promise,

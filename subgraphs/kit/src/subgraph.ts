@@ -12,6 +12,8 @@ import { failureLoggingPlugin, formatErrorFor } from "./errors.ts";
 import { HealthState, type ReadinessCheck } from "./health.ts";
 import { createGraphQLHttpHandler } from "./http.ts";
 import { createLogger, logLevelFrom, type Logger } from "./logger.ts";
+import { requestMetricsPlugin } from "./metrics.ts";
+import { startTracingFromEnv } from "./tracing.ts";
 import { createReplayCache } from "./replay-cache.ts";
 import { runUntilSignalled, startHttpServer, type RunningServer } from "./server.ts";
 
@@ -94,6 +96,7 @@ export async function startSubgraph(
   const config = resolveSubgraphEnv(definition, options.env ?? process.env);
   const log = options.log ?? createLogger(definition.name, config.LOG_LEVEL);
   const production = config.NODE_ENV === "production";
+  startTracingFromEnv(definition.name, options.env ?? process.env);
   const parts = await definition.create({ env: options.env ?? process.env, log });
   const health = new HealthState(parts.readiness ?? []);
   const apollo = new ApolloServer<RequestContext>({
@@ -104,6 +107,7 @@ export async function startSubgraph(
     plugins: [
       // Federated traces would tell any caller that asks how long each resolver took; nothing here reads them.
       ApolloServerPluginInlineTraceDisabled(),
+      requestMetricsPlugin<RequestContext>(definition.name),
       // Internal errors, UNAVAILABLE and TIMEOUT are logged here, where they happen, before production masks them.
       failureLoggingPlugin<RequestContext>({
         service: definition.name,
@@ -143,6 +147,7 @@ export async function startSubgraph(
       maxBodyBytes: config.MAX_BODY_BYTES,
       health,
       log,
+      server: definition.name,
       context: (req, body) => contextFromRequest(req.headers, body, contextOptions),
     }),
     onCloseStart: () => health.markStopping(),

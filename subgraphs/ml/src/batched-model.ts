@@ -4,7 +4,10 @@ import {
   codedError,
   defineLoader,
   ErrorCode,
+  modelRunRows,
+  modelRunSeconds,
   withDeadline,
+  withSpan,
   type LoaderRegistry,
   type LoaderSpec,
   type ReadinessCheck,
@@ -323,14 +326,26 @@ export class BatchedModel<Row, Result> {
     if (this.#closed) throw codedError(ErrorCode.UNAVAILABLE, `Model ${this.name} is shut down`);
     this.#stats.runs += 1;
     this.#stats.rows += count;
+    const started = performance.now();
+    let outcome = "error";
     try {
-      return await withDeadline(this.runner.run(feeds), this.timeoutMs, () =>
-        codedError(ErrorCode.TIMEOUT, `Model ${this.name} did not answer within ${this.timeoutMs} ms`),
+      const outputs = await withSpan(
+        `model.run ${this.name}`,
+        { "aisle.model": this.name, "aisle.model.batch_size": count },
+        () =>
+          withDeadline(this.runner.run(feeds), this.timeoutMs, () =>
+            codedError(ErrorCode.TIMEOUT, `Model ${this.name} did not answer within ${this.timeoutMs} ms`),
+          ),
       );
+      outcome = "ok";
+      return outputs;
     } catch (error) {
       if ((error as GraphQLError).extensions?.["code"] === ErrorCode.TIMEOUT) this.#stats.timeouts += 1;
       else this.#stats.failures += 1;
       throw error;
+    } finally {
+      modelRunRows.observe({ model: this.name }, count);
+      modelRunSeconds.observe({ model: this.name, outcome }, (performance.now() - started) / 1000);
     }
   }
 

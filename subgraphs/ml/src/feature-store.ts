@@ -1,5 +1,13 @@
 import { LRUCache } from "lru-cache";
-import { codedError, ErrorCode, withDeadline, type ReadinessCheck } from "@aisle/kit";
+import {
+  codedError,
+  ErrorCode,
+  featureDegradedReads,
+  featureReads,
+  withDeadline,
+  withSpan,
+  type ReadinessCheck,
+} from "@aisle/kit";
 import type { FeatureBackend } from "./feature-backends.ts";
 import type { FeatureSet, FeatureValue } from "./feature-set.ts";
 
@@ -130,7 +138,35 @@ export class FeatureStore {
   }
 
   /** Reads the records of `ids` (one backend round trip for all cache misses). Never throws. */
-  async read<F extends Record<string, FeatureValue>>(
+  read<F extends Record<string, FeatureValue>>(
+    set: FeatureSet<F>,
+    ids: readonly string[],
+  ): Promise<FeatureRead<F>> {
+    return withSpan(
+      `feature.read ${set.name}`,
+      { "aisle.feature_set": set.name, "aisle.feature.ids": ids.length },
+      async (span) => {
+        const read = await this.#read(set, ids);
+        // Per record: hit (a stored value), miss (defaults), stale (an old cached value, backend down).
+        const store = set.name;
+        const misses = read.missing.length;
+        const stale = read.stale.length;
+        if (ids.length - misses - stale > 0)
+          featureReads.inc({ store, result: "hit" }, ids.length - misses - stale);
+        if (misses > 0) featureReads.inc({ store, result: "miss" }, misses);
+        if (stale > 0) featureReads.inc({ store, result: "stale" }, stale);
+        if (read.degraded) featureDegradedReads.inc({ store });
+        span.setAttributes({
+          "aisle.feature.missing": misses,
+          "aisle.feature.stale": stale,
+          "aisle.degraded": read.degraded,
+        });
+        return read;
+      },
+    );
+  }
+
+  async #read<F extends Record<string, FeatureValue>>(
     set: FeatureSet<F>,
     ids: readonly string[],
   ): Promise<FeatureRead<F>> {

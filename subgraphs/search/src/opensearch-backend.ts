@@ -1,4 +1,5 @@
 import { Client } from "@opensearch-project/opensearch";
+import { withSpan } from "@aisle/kit";
 import {
   emptyFacets,
   MINIMUM_SHOULD_MATCH,
@@ -243,7 +244,23 @@ export class OpenSearchBackend implements SearchBackend {
     return { indexed, errors, tookMs: performance.now() - started };
   }
 
-  async lexical(request: LexicalRequest): Promise<LexicalResult> {
+  // Each search call is a span (`opensearch <kind>`): with no tracer provider these are no-ops.
+  lexical(request: LexicalRequest): Promise<LexicalResult> {
+    const attributes = { "db.system.name": "opensearch", "aisle.search.size": request.size };
+    return withSpan("opensearch lexical", attributes, () => this.#lexical(request));
+  }
+
+  vector(vector: Float32Array, filters: ResolvedFilters, size: number): Promise<VectorHit[]> {
+    const attributes = { "db.system.name": "opensearch", "aisle.search.size": size };
+    return withSpan("opensearch vector", attributes, () => this.#vector(vector, filters, size));
+  }
+
+  prefix(prefix: string, size: number): Promise<{ id: string; title: string }[]> {
+    const attributes = { "db.system.name": "opensearch", "aisle.search.size": size };
+    return withSpan("opensearch prefix", attributes, () => this.#prefix(prefix, size));
+  }
+
+  async #lexical(request: LexicalRequest): Promise<LexicalResult> {
     const browse = words(request.text).filter((w) => !STOP_WORDS.has(w)).length === 0;
     const query = browse ? { bool: { filter: filterClauses(request.filters) } } : lexicalQuery(request);
     const response = await this.client.search({
@@ -309,7 +326,7 @@ export class OpenSearchBackend implements SearchBackend {
     return facets;
   }
 
-  async vector(vector: Float32Array, filters: ResolvedFilters, size: number): Promise<VectorHit[]> {
+  async #vector(vector: Float32Array, filters: ResolvedFilters, size: number): Promise<VectorHit[]> {
     const filter = filterClauses(filters);
     const response = await this.client.search({
       index: this.options.alias,
@@ -333,7 +350,7 @@ export class OpenSearchBackend implements SearchBackend {
     return hits.map((h) => ({ id: h._id, similarity: 2 * h._score - 1 }));
   }
 
-  async prefix(prefix: string, size: number): Promise<{ id: string; title: string }[]> {
+  async #prefix(prefix: string, size: number): Promise<{ id: string; title: string }[]> {
     const response = await this.client.search({
       index: this.options.alias,
       body: {

@@ -1,4 +1,4 @@
-import { reconnectDelayMs, type Logger } from "@aisle/kit";
+import { eventStreamLagSeconds, reconnectDelayMs, type Logger } from "@aisle/kit";
 import { userActivityFeatures, type ProductFacts } from "./activity.features.ts";
 import type { ActivityStore } from "./activity.store.ts";
 import { TRIMMED, type EventStream } from "./event-stream.ts";
@@ -84,7 +84,10 @@ export class FeatureUpdater {
   /** Processes at most one batch; resolves the number of deliveries handled (0 when none came). */
   async runOnce(blockMs = this.options.blockMs ?? 200): Promise<number> {
     const deliveries = await this.stream.read(this.options.consumer, this.options.batchSize ?? 256, blockMs);
-    if (deliveries.length === 0) return 0;
+    if (deliveries.length === 0) {
+      eventStreamLagSeconds.set({ stream: "user-activity" }, 0);
+      return 0;
+    }
     const events = deliveries.map((d) => d.event).filter((e) => e !== TRIMMED);
     const { applied, duplicates } = await this.activity.apply(events, this.facts, this.#now());
     const written = this.#now();
@@ -92,10 +95,14 @@ export class FeatureUpdater {
     this.#stats.batches += 1;
     this.#stats.applied += applied;
     this.#stats.duplicates += duplicates;
+    let lagMs = 0;
     for (const event of events) {
       this.#latencies.push(written - event.receivedAt);
       if (this.#latencies.length > LATENCY_SAMPLES) this.#latencies.shift();
+      lagMs = Math.max(lagMs, written - event.receivedAt);
     }
+    // How far behind the stream the features are: the oldest event of the batch just applied.
+    eventStreamLagSeconds.set({ stream: "user-activity" }, lagMs / 1000);
     return deliveries.length;
   }
 
