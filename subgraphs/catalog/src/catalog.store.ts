@@ -12,17 +12,23 @@ function listingOrder(a: Product, b: Product): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Read-only, indexed view of a catalog snapshot. Built once at start; lookups are O(1). */
+/**
+ * Indexed, in-process view of the catalog: the read cache in front of the database. Built from the database at
+ * start; every write (this process's, or another replica's through a product-change event) is applied with
+ * `put`/`remove`, newest version wins. Lookups are O(1); category listings are recomputed after a change.
+ */
 export class CatalogStore {
-  readonly #products: ReadonlyMap<string, Product>;
+  readonly #products: Map<string, Product>;
+  readonly #versions = new Map<string, number>();
   readonly #categories: ReadonlyMap<string, Category>;
-  readonly #brands: ReadonlyMap<string, Brand>;
+  readonly #brands: Map<string, Brand>;
   readonly #children = new Map<string | null, Category[]>();
   readonly #listingByCategory = new Map<string, readonly Product[]>();
   readonly #directByCategory = new Map<string, Product[]>();
 
-  constructor(snapshot: CatalogSnapshot) {
+  constructor(snapshot: CatalogSnapshot, versions?: ReadonlyMap<string, number>) {
     this.#products = new Map(snapshot.products.map((p) => [p.id, p]));
+    for (const [id, version] of versions ?? []) this.#versions.set(id, version);
     this.#categories = new Map(snapshot.categories.map((c) => [c.id, c]));
     this.#brands = new Map(snapshot.brands.map((b) => [b.id, b]));
     for (const category of snapshot.categories) {
@@ -30,11 +36,55 @@ export class CatalogStore {
       siblings.push(category);
       this.#children.set(category.parentId, siblings);
     }
-    for (const product of this.#products.values()) {
-      const list = this.#directByCategory.get(product.categoryId) ?? [];
-      list.push(product);
-      this.#directByCategory.set(product.categoryId, list);
-    }
+    for (const product of this.#products.values()) this.#file(product);
+  }
+
+  #file(product: Product): void {
+    const list = this.#directByCategory.get(product.categoryId) ?? [];
+    list.push(product);
+    this.#directByCategory.set(product.categoryId, list);
+  }
+
+  #unfile(product: Product): void {
+    const list = this.#directByCategory.get(product.categoryId);
+    if (list !== undefined)
+      this.#directByCategory.set(
+        product.categoryId,
+        list.filter((p) => p.id !== product.id),
+      );
+  }
+
+  /** The stored version of a product (1 for one never changed), or null when not served. */
+  version(id: string): number | null {
+    return this.#products.has(id) ? (this.#versions.get(id) ?? 1) : null;
+  }
+
+  /**
+   * Serves `product` at `version` (and its brand, when given), unless a newer version is already applied or
+   * was removed. Returns whether anything changed.
+   */
+  put(product: Product, version: number, brand?: Brand): boolean {
+    if (version <= (this.#versions.get(product.id) ?? 0)) return false;
+    if (brand !== undefined) this.#brands.set(brand.id, brand);
+    const old = this.#products.get(product.id);
+    if (old !== undefined) this.#unfile(old);
+    this.#products.set(product.id, product);
+    this.#versions.set(product.id, version);
+    this.#file(product);
+    this.#listingByCategory.clear();
+    return true;
+  }
+
+  /** Stops serving a product archived at `version`. Returns whether anything changed. */
+  remove(id: string, version: number): boolean {
+    if (version <= (this.#versions.get(id) ?? 0)) return false;
+    this.#versions.set(id, version);
+    const old = this.#products.get(id);
+    if (old === undefined) return false;
+    this.#unfile(old);
+    this.#products.delete(id);
+    this.#listingByCategory.clear();
+    return true;
   }
 
   get productCount(): number {
@@ -47,6 +97,16 @@ export class CatalogStore {
 
   category(id: string): Category | null {
     return this.#categories.get(id) ?? null;
+  }
+
+  /** Every brand, for validating writes. */
+  get brands(): readonly Brand[] {
+    return [...this.#brands.values()];
+  }
+
+  /** Every category, for validating writes. */
+  get categories(): readonly Category[] {
+    return [...this.#categories.values()];
   }
 
   brand(id: string): Brand | null {

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { z } from "zod";
 import {
   buildFederatedSchema,
+  databaseEnvShape,
   instanceContainer,
   parseEnv,
   referenceById,
@@ -9,8 +10,7 @@ import {
 } from "@aisle/kit";
 import { BrandResolver } from "./brand.resolver.ts";
 import { CatalogService } from "./catalog.service.ts";
-import { loadCatalogSnapshot } from "./catalog.snapshot.ts";
-import { CatalogStore } from "./catalog.store.ts";
+import { openCatalog } from "./catalog.database.ts";
 import { CategoryResolver } from "./category.resolver.ts";
 import { createCatalogLoaders } from "./loaders.ts";
 import { ProductResolver } from "./product.resolver.ts";
@@ -19,6 +19,9 @@ export { CatalogService } from "./catalog.service.ts";
 export { CatalogStore } from "./catalog.store.ts";
 
 const catalogEnvShape = {
+  ...databaseEnvShape,
+  /** PGlite data directory when DATABASE_URL is unset. Default: none, an in-memory PGlite seeded at each start. */
+  CATALOG_DATA_DIR: z.string().min(1).optional(),
   /** Optional NDJSON or CSV file of external products (see src/import/FORMAT.md), served on top of the demo world. */
   CATALOG_IMPORT_FILE: z.string().min(1).optional(),
 };
@@ -28,7 +31,15 @@ export const catalogSubgraph: SubgraphDefinition = {
   defaultPort: 4001,
   async create({ env, log }) {
     const config = parseEnv(catalogEnvShape, env);
-    const store = new CatalogStore(await loadCatalogSnapshot(config.CATALOG_IMPORT_FILE, log));
+    const { db, store } = await openCatalog(
+      {
+        databaseUrl: config.DATABASE_URL,
+        databaseSchema: config.DATABASE_SCHEMA,
+        dataDir: config.CATALOG_DATA_DIR,
+        importFile: config.CATALOG_IMPORT_FILE,
+      },
+      log,
+    );
     const service = new CatalogService(store);
     const loaders = createCatalogLoaders(service);
     const resolvers = [
@@ -45,7 +56,7 @@ export const catalogSubgraph: SubgraphDefinition = {
         Brand: referenceById(loaders.brandById),
       },
     });
-    log.info({ products: store.productCount }, "catalog loaded");
-    return { schema };
+    log.info({ products: store.productCount, database: db.kind }, "catalog loaded");
+    return { schema, close: () => db.close() };
   },
 };

@@ -12,6 +12,8 @@ export const ErrorCode = {
   NOT_FOUND: "NOT_FOUND",
   UNAUTHENTICATED: "UNAUTHENTICATED",
   FORBIDDEN: "FORBIDDEN",
+  /** A write based on a stale version (optimistic concurrency), or a create whose id is taken. */
+  CONFLICT: "CONFLICT",
   /** A partner-scoped caller asked for a field outside the partner contract (schema/partner.graphql). */
   OUTSIDE_CONTRACT: "OUTSIDE_CONTRACT",
   RATE_LIMITED: "RATE_LIMITED",

@@ -17,6 +17,7 @@ export * from "./subgraph.ts";
 export * from "./money.ts";
 export * from "./ndjson-journal.ts";
 export * from "./container.ts";
+export * from "./database.ts";
 export * from "./redis.ts";
 export * from "./replay-cache.ts";
 export * from "./tracing.ts";
