@@ -197,8 +197,13 @@ describe.skipIf(missing !== undefined)("storefront in Chromium", () => {
     expect(await page.evaluate(() => document.cookie)).not.toContain("aisle_session");
   });
 
-  it("category page: products with a price and a delivery date", async () => {
-    await open(page, stack.origin, PATHS.category);
+  it("category page, reached from the navigation menu: products with a price and a delivery date", async () => {
+    await open(page, stack.origin, PATHS.home);
+    await page.click("nav summary >> text=Electronics");
+    await page.click("nav a >> text=Headphones");
+    await page.waitForSelector(`body[data-ready="${PATHS.category}"]`);
+    expect(new URL(page.url()).pathname).toBe(PATHS.category);
+    expect(await page.locator("nav details[open]").count()).toBe(0);
     expect(await page.locator("h1").innerText()).toBe("Headphones");
     expect((await texts("product-title")).length).toBeGreaterThanOrEqual(12);
     expect((await texts("price")).length).toBeGreaterThanOrEqual(12);

@@ -119,6 +119,7 @@ document.addEventListener("click", (event) => {
   const href = link.getAttribute("href");
   if (href === null || !href.startsWith("/")) return;
   event.preventDefault();
+  for (const menu of document.querySelectorAll("nav details[open]")) menu.removeAttribute("open");
   navigate(href);
 });
 window.addEventListener("popstate", () => void route());
