@@ -5,7 +5,9 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 /** Where the offline explorer is served (development only). */
 export const EXPLORER_PATH = "/graphiql";
 
-const DEFAULT_QUERY = `# Aisle's API. Sign in: npm run token -- --header, then paste the JSON into Headers below.
+const DEFAULT_QUERY = `# Aisle's API. Anonymous by default; to sign in, run
+#   npm run token -- --header
+# and paste the JSON it prints into Headers below.
 query Departments {
   categories {
     id
