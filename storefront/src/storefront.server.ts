@@ -77,6 +77,8 @@ export async function startStorefront(options: StorefrontOptions): Promise<Runni
         accept: "application/json",
         // Only the shopper's own session token: an Authorization header from the page is not passed on.
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        // The shopper's address for the gateway's per-IP limit (it reads it with TRUSTED_PROXY_HOPS=1).
+        "x-forwarded-for": forwardedFor(req),
       },
       body,
       signal: AbortSignal.timeout(15_000),
@@ -207,6 +209,13 @@ export async function startStorefront(options: StorefrontOptions): Promise<Runni
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
   res.end(JSON.stringify(body));
+}
+
+function forwardedFor(req: IncomingMessage): string {
+  const before = req.headers["x-forwarded-for"];
+  const peer = req.socket.remoteAddress ?? "unknown";
+  const chain = Array.isArray(before) ? before.join(", ") : before;
+  return chain === undefined || chain === "" ? peer : `${chain}, ${peer}`;
 }
 
 function cookies(req: IncomingMessage): Record<string, string> {
