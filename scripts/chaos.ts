@@ -8,7 +8,7 @@ import { behaviourEnvShape } from "@aisle/user-profile";
 import { readAssessmentLog, readViews } from "./chaos/ledger.ts";
 import { Load, Timeline, type LoopCaller } from "./chaos/load.ts";
 import { chaosOperations } from "./chaos/operations.ts";
-import { ChildRegistry, sleep } from "./chaos/processes.ts";
+import { ChildRegistry, sleep, StartError } from "./chaos/processes.ts";
 import {
   degradedAfter,
   degradedFields,
@@ -348,7 +348,11 @@ function finish(error?: unknown): void {
   finished = true;
   clearTimeout(deadline);
   if (error !== undefined)
-    fail("the run completes", error instanceof Error ? error.message : String(error), ["gateway"]);
+    fail(
+      "the run completes",
+      error instanceof Error ? error.message : String(error),
+      error instanceof StartError ? [error.processName] : ["gateway"],
+    );
   const samples = load?.samples ?? [];
   const out: string[] = [];
   if (stack !== null) {

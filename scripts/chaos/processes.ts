@@ -107,7 +107,7 @@ export class ManagedProcess {
     writeSync(fd, `\n----- chaos: start #${this.#starts} of ${this.name} at ${new Date().toISOString()}\n`);
     const child = spawn(this.options.command, [...this.options.args], {
       cwd: repoRoot,
-      env: { ...process.env, ...this.options.env },
+      env: { ...inheritedEnv(), ...this.options.env },
       stdio: ["ignore", fd, fd],
     });
     closeSync(fd);
@@ -182,9 +182,34 @@ function readFrom(path: string, offset: number): string {
   }
 }
 
+/**
+ * What a child takes from this process's environment: only what running a program needs. Anything else
+ * (a DATABASE_URL, REDIS_URL, LOG_LEVEL or FEATURE_STORE in a developer's shell or a CI job) could point a
+ * server of the run at shared infrastructure or change what is measured.
+ */
+function inheritedEnv(): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "TZ"]) {
+    const value = process.env[name];
+    if (value !== undefined) kept[name] = value;
+  }
+  return kept;
+}
+
 /** `node --conditions=aisle-source --import tsx <entry>`: one process per server, no tsx wrapper in between. */
 export function nodeEntry(entry: string): { command: string; args: string[] } {
   return { command: process.execPath, args: ["--conditions=aisle-source", "--import", "tsx", entry] };
+}
+
+/** A server of the run did not come up; names it, so its log is the one shown. */
+export class StartError extends Error {
+  constructor(
+    readonly processName: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "StartError";
+  }
 }
 
 /** Polls `check` every `intervalMs` until it resolves true or `timeoutMs` passes; the time it became true. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { ManagedProcess, waitUntil, type ChildRegistry } from "./processes.ts";
+import { ManagedProcess, StartError, waitUntil, type ChildRegistry } from "./processes.ts";
 
 export interface RedisServerOptions {
   /** e.g. redis-features. */
@@ -65,16 +65,22 @@ export class RedisServer {
   /** Starts it and waits for PING (10 s at most); the time it answered. */
   async start(): Promise<number> {
     this.process.start();
-    const at = await waitUntil(
-      () => this.ping(),
-      10_000,
-      25,
-      () =>
-        this.process.running
-          ? null
-          : `${this.name} did not start (${this.process.unexpectedExits.at(-1) ?? "it exited"}; log ${this.process.logFile})`,
-    );
-    if (at === null) throw new Error(`${this.name} did not answer PING within 10 s on port ${this.port}`);
+    let at: number | null;
+    try {
+      at = await waitUntil(
+        () => this.ping(),
+        10_000,
+        25,
+        () =>
+          this.process.running
+            ? null
+            : `${this.name} did not start (${this.process.unexpectedExits.at(-1) ?? "it exited"}; log ${this.process.logFile})`,
+      );
+    } catch (error) {
+      throw new StartError(this.name, (error as Error).message);
+    }
+    if (at === null)
+      throw new StartError(this.name, `${this.name} did not answer PING within 10 s on port ${this.port}`);
     return at;
   }
 

@@ -2,7 +2,15 @@ import { spawnSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ChildRegistry, freePort, ManagedProcess, nodeEntry, sleep, waitUntil } from "./processes.ts";
+import {
+  type ChildRegistry,
+  freePort,
+  ManagedProcess,
+  nodeEntry,
+  sleep,
+  StartError,
+  waitUntil,
+} from "./processes.ts";
 import { RedisServer } from "./redis.ts";
 
 /** The subgraphs, each started from its own main.ts in its own process. */
@@ -49,18 +57,24 @@ export class Server {
   /** Starts the process and waits for /readyz; the time it became ready. */
   async start(timeoutMs: number): Promise<number> {
     this.process.start();
-    const at = await waitUntil(
-      () => this.ready(),
-      timeoutMs,
-      50,
-      () => {
-        if (!this.process.running)
-          return `${this.name} exited before it was ready (${this.process.unexpectedExits.at(-1) ?? "no exit recorded"})`;
-        const fatal = this.process.fatalSinceStart();
-        return fatal === null ? null : `${this.name} failed to start and is not listening: ${fatal}`;
-      },
-    );
-    if (at === null) throw new Error(`${this.name} was not ready within ${timeoutMs / 1000} s`);
+    let at: number | null;
+    try {
+      at = await waitUntil(
+        () => this.ready(),
+        timeoutMs,
+        50,
+        () => {
+          if (!this.process.running)
+            return `${this.name} exited before it was ready (${this.process.unexpectedExits.at(-1) ?? "no exit recorded"})`;
+          const fatal = this.process.fatalSinceStart();
+          return fatal === null ? null : `${this.name} failed to start and is not listening: ${fatal}`;
+        },
+      );
+    } catch (error) {
+      throw new StartError(this.name, (error as Error).message);
+    }
+    if (at === null)
+      throw new StartError(this.name, `${this.name} was not ready within ${timeoutMs / 1000} s`);
     return at;
   }
 }
