@@ -1,6 +1,15 @@
 import "reflect-metadata";
-import { buildFederatedSchema, instanceContainer, referenceById, type SubgraphDefinition } from "@aisle/kit";
+import { z } from "zod";
+import {
+  buildFederatedSchema,
+  databaseEnvShape,
+  instanceContainer,
+  parseEnv,
+  referenceById,
+  type SubgraphDefinition,
+} from "@aisle/kit";
 import { demoWorld } from "@aisle/world";
+import { openAccounts } from "./account.repository.ts";
 import { createBehaviour } from "./behaviour.setup.ts";
 import { EventsResolver } from "./events.resolver.ts";
 import { createUserProfileLoaders } from "./loaders.ts";
@@ -24,6 +33,13 @@ export {
 export { ProfileService, type DerivedProfile } from "./profile.service.ts";
 export { behaviourEnvShape, createBehaviour, type Behaviour } from "./behaviour.setup.ts";
 
+/** Where accounts are kept (ADR 0012). */
+export const accountEnvShape = {
+  ...databaseEnvShape,
+  /** PGlite data directory when DATABASE_URL is unset. Default: none, an in-memory PGlite seeded at each start. */
+  USER_PROFILE_DATA_DIR: z.string().min(1).optional(),
+};
+
 /** The behaviour part (events, feature updater) of the last user-profile subgraph created in this process (bench, tests). */
 export const userProfileRuntime: { behaviour: ReturnType<typeof createBehaviour> | null } = {
   behaviour: null,
@@ -39,10 +55,26 @@ export const userProfileSubgraph: SubgraphDefinition = {
   defaultPort: 4002,
   async create({ env, log }) {
     const world = demoWorld();
-    const service = new UserProfileService(world.users);
+    const config = parseEnv(accountEnvShape, env);
+    const accounts = await openAccounts(
+      {
+        databaseUrl: config.DATABASE_URL,
+        databaseSchema: config.DATABASE_SCHEMA,
+        dataDir: config.USER_PROFILE_DATA_DIR,
+      },
+      world.users,
+      log,
+    );
+    const service = new UserProfileService(accounts.users, undefined, accounts.repository, accounts.history);
     const loaders = createUserProfileLoaders(service);
     // Behaviour events, the feature updater and the profile fields derived from them.
-    const behaviour = createBehaviour(env, world, log);
+    let behaviour: ReturnType<typeof createBehaviour>;
+    try {
+      behaviour = createBehaviour(env, world, log);
+    } catch (error) {
+      await accounts.db.close();
+      throw error;
+    }
     userProfileRuntime.behaviour = behaviour;
     try {
       const schema = await buildFederatedSchema({
@@ -54,10 +86,19 @@ export const userProfileSubgraph: SubgraphDefinition = {
         ]),
         references: { User: referenceById(loaders.userById) },
       });
-      log.info({ users: service.userCount, events: behaviour.stream.kind }, "user profiles loaded");
-      return { schema, readiness: behaviour.readiness, close: () => behaviour.close() };
+      log.info(
+        { users: service.userCount, events: behaviour.stream.kind, database: accounts.db.kind },
+        "user profiles loaded",
+      );
+      return {
+        schema,
+        readiness: behaviour.readiness,
+        close: async () => {
+          await Promise.allSettled([behaviour.close(), accounts.db.close()]);
+        },
+      };
     } catch (error) {
-      await behaviour.close();
+      await Promise.allSettled([behaviour.close(), accounts.db.close()]);
       throw error;
     }
   },

@@ -45,8 +45,8 @@ export class UserResolver {
   @Mutation(() => UserType, {
     nullable: true,
     description:
-      "Suspends or reinstates an account (scope service:ops only; others get FORBIDDEN). Kept in memory: a " +
-      "restart reinstates everyone. Unknown users give NOT_FOUND; an empty or over-long reason BAD_USER_INPUT.",
+      "Suspends or reinstates an account (scope service:ops only; others get FORBIDDEN). Stored in the " +
+      "database with an audit row before it is answered: a restart keeps it. Unknown users give NOT_FOUND; an empty or over-long reason BAD_USER_INPUT.",
   })
   setAccountStatus(
     @Arg("userId", () => ID, { description: "The user to change." }) userId: string,
@@ -54,7 +54,7 @@ export class UserResolver {
     @Arg("reason", () => String, { description: "Why, for the audit trail (1 to 500 characters)." })
     reason: string,
     @Ctx() ctx: RequestContext,
-  ): User {
+  ): Promise<User> {
     return this.service.setAccountStatus(ctx, userId, status, reason);
   }
 }

@@ -12,9 +12,9 @@ const ops = new RequestContext(
   createLogger("t", "silent"),
 );
 
-function codeOf(fn: () => unknown): unknown {
+async function codeOf(fn: () => Promise<unknown>): Promise<unknown> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     return error instanceof GraphQLError ? error.extensions["code"] : error;
   }
@@ -27,10 +27,10 @@ describe("UserProfileService", () => {
     expect(service.usersByIds(["2", "nope", "1"]).map((u) => u?.id ?? null)).toEqual(["2", null, "1"]);
   });
 
-  it("records account-status changes with who and when, and validates input", () => {
+  it("records account-status changes with who and when, and validates input", async () => {
     const service = new UserProfileService(users, () => new Date("2026-11-24T10:00:00Z"));
     expect(service.accountStatus("1")).toBe(AccountStatus.ACTIVE);
-    service.setAccountStatus(ops, "1", AccountStatus.SUSPENDED, "  chargeback  ");
+    await service.setAccountStatus(ops, "1", AccountStatus.SUSPENDED, "  chargeback  ");
     expect(service.accountStatus("1")).toBe(AccountStatus.SUSPENDED);
     expect(service.accountStatus("2")).toBe(AccountStatus.ACTIVE);
     expect(service.statusHistory("1")).toEqual([
@@ -42,12 +42,14 @@ describe("UserProfileService", () => {
         at: "2026-11-24T10:00:00.000Z",
       },
     ]);
-    expect(codeOf(() => service.setAccountStatus(ops, "999", AccountStatus.ACTIVE, "x"))).toBe("NOT_FOUND");
-    expect(codeOf(() => service.setAccountStatus(ops, "1", AccountStatus.ACTIVE, " "))).toBe(
+    expect(await codeOf(() => service.setAccountStatus(ops, "999", AccountStatus.ACTIVE, "x"))).toBe(
+      "NOT_FOUND",
+    );
+    expect(await codeOf(() => service.setAccountStatus(ops, "1", AccountStatus.ACTIVE, " "))).toBe(
       "BAD_USER_INPUT",
     );
-    expect(codeOf(() => service.setAccountStatus(ops, "1", AccountStatus.ACTIVE, "x".repeat(501)))).toBe(
-      "BAD_USER_INPUT",
-    );
+    expect(
+      await codeOf(() => service.setAccountStatus(ops, "1", AccountStatus.ACTIVE, "x".repeat(501))),
+    ).toBe("BAD_USER_INPUT");
   });
 });

@@ -1,24 +1,20 @@
 import type { User } from "@aisle/world";
 import { badUserInput, notFound, type RequestContext } from "@aisle/kit";
+import type { AccountRepository, StatusChange } from "./account.repository.ts";
 import { AccountStatus } from "./user.type.ts";
+
+export type { StatusChange } from "./account.repository.ts";
 
 /** Longest accepted reason for an account-status change. */
 export const MAX_REASON_LENGTH = 500;
 
-/** One account-status change, kept for audit. */
-export interface StatusChange {
-  readonly userId: string;
-  readonly status: AccountStatus;
-  readonly reason: string;
-  /** Who made the change: the caller's user id, or its scopes for a service without one. */
-  readonly by: string;
-  readonly at: string;
-}
+/** Where the service keeps status changes when no database is given (unit tests): nowhere but memory. */
+const IN_MEMORY: AccountRepository = { recordStatusChange: async () => undefined };
 
 /**
- * The user-profile operations. Profiles come from a fixed snapshot (the demo world); account statuses are
- * kept in memory for the life of the process (a restart reinstates everyone), which is enough to demonstrate
- * service-only mutations. Batch methods return one entry per id, in order, null for unknown ids.
+ * The user-profile operations. Accounts and the status audit trail are read from the database at start
+ * (see account.repository.ts) and served from memory; a status change is written to the database before it
+ * is applied, so a restart keeps it. Batch methods return one entry per id, in order, null for unknown ids.
  */
 export class UserProfileService {
   readonly #users: ReadonlyMap<string, User>;
@@ -28,8 +24,16 @@ export class UserProfileService {
   constructor(
     users: readonly User[],
     private readonly now: () => Date = () => new Date(),
+    private readonly accounts: AccountRepository = IN_MEMORY,
+    history: readonly StatusChange[] = [],
   ) {
     this.#users = new Map(users.map((u) => [u.id, u]));
+    for (const change of history) this.#apply(change);
+  }
+
+  #apply(change: StatusChange): void {
+    this.#status.set(change.userId, change.status);
+    this.#history.push(change);
   }
 
   get userCount(): number {
@@ -50,7 +54,12 @@ export class UserProfileService {
   }
 
   /** Sets a user's account status. Authorisation (service:ops) is declared on the mutation, not checked here. */
-  setAccountStatus(ctx: RequestContext, userId: string, status: AccountStatus, reason: string): User {
+  async setAccountStatus(
+    ctx: RequestContext,
+    userId: string,
+    status: AccountStatus,
+    reason: string,
+  ): Promise<User> {
     const user = this.#users.get(userId);
     if (user === undefined) throw notFound("User", userId);
     const trimmed = reason.trim();
@@ -64,8 +73,8 @@ export class UserProfileService {
       by: ctx.userId ?? ctx.identity.scopes.join(" "),
       at: this.now().toISOString(),
     };
-    this.#status.set(userId, status);
-    this.#history.push(change);
+    await this.accounts.recordStatusChange(change);
+    this.#apply(change);
     ctx.log.info({ change }, "account status changed");
     return user;
   }
