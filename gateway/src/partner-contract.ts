@@ -241,12 +241,15 @@ export function partnerContractPlugin(
   const scope = options.scope ?? Scope.partner;
   const tag = options.tag ?? PARTNER_TAG;
   let contract: GraphQLSchema | null = null;
+  // Apollo hands the same DocumentNode for the same query text (its document cache): check each once.
+  let verdicts = new WeakMap<DocumentNode, string[]>();
   return {
     async serverWillStart() {
       return {
         schemaDidLoadOrUpdate({ apiSchema, coreSupergraphSdl }) {
           if (coreSupergraphSdl === undefined) throw new Error("The partner contract needs a supergraph");
           contract = contractSchema(apiSchema, coreSupergraphSdl, tag);
+          verdicts = new WeakMap();
         },
       };
     },
@@ -255,7 +258,11 @@ export function partnerContractPlugin(
       return {
         async didResolveOperation({ schema, document }) {
           if (contract === null) throw new Error("The partner contract was not built");
-          const outside = outsideContract(schema, contract, document);
+          let outside = verdicts.get(document);
+          if (outside === undefined) {
+            outside = outsideContract(schema, contract, document);
+            verdicts.set(document, outside);
+          }
           if (outside.length === 0) return;
           throw codedError(
             ErrorCode.OUTSIDE_CONTRACT,
