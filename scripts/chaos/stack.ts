@@ -241,7 +241,8 @@ export class Stack {
   /** Redis first, then the subgraphs (all at once: they share nothing at start), then the gateway. */
   async start(): Promise<void> {
     await Promise.all(Object.values(this.redis).map((r) => r.start()));
-    await Promise.all(Object.values(this.subgraphs).map((s) => s.start(90_000)));
+    // Seven servers share the CPUs at start (catalog prepares its PGlite database when no cached copy exists).
+    await Promise.all(Object.values(this.subgraphs).map((s) => s.start(120_000)));
     await this.gateway.start(60_000);
   }
 
