@@ -6,5 +6,7 @@ export function startBanner(url: string, env: Readonly<Record<string, string | u
       `the Apollo Sandbox and introspection are off.\n\n`
     );
   }
-  return `\n  Aisle is running: open ${url} in a browser (Apollo Sandbox).\n\n`;
+  // Sandbox loads from a CDN; GraphiQL at /graphiql is served by the gateway itself and works offline.
+  const graphiql = new URL("/graphiql", url).href;
+  return `\n  Aisle is running: open ${url} in a browser (Apollo Sandbox), or ${graphiql} (GraphiQL, works offline).\n\n`;
 }

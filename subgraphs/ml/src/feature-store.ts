@@ -147,10 +147,11 @@ export class FeatureStore {
       { "aisle.feature_set": set.name, "aisle.feature.ids": ids.length },
       async (span) => {
         const read = await this.#read(set, ids);
-        // Per record: hit (a stored value), miss (defaults), stale (an old cached value, backend down).
+        // Per record, one of: miss (defaults), stale (an old cached value, backend down), hit (a stored value).
         const store = set.name;
         const misses = read.missing.length;
-        const stale = read.stale.length;
+        const missing = new Set(read.missing);
+        const stale = read.stale.filter((id) => !missing.has(id)).length;
         if (ids.length - misses - stale > 0)
           featureReads.inc({ store, result: "hit" }, ids.length - misses - stale);
         if (misses > 0) featureReads.inc({ store, result: "miss" }, misses);
