@@ -20,14 +20,15 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
 WORKDIR /app
-# onnxruntime-node's postinstall would download CUDA libraries; the CPU binary is bundled (same as .npmrc).
+# onnxruntime-node's postinstall would download CUDA libraries; the CPU binary is bundled. npm 11 skips it
+# (package.json "allowScripts" denies it), but this image's npm 10 runs install scripts: skip it here.
 ENV ONNXRUNTIME_NODE_INSTALL=skip \
     npm_config_fund=false \
     npm_config_audit=false \
     npm_config_update_notifier=false
 
 FROM base AS deps
-# .npmrc must be here before `npm ci` (it carries onnxruntime-node-install=skip).
+# .npmrc before `npm ci`, so project npm settings (none today) apply to the install.
 COPY package.json package-lock.json .npmrc ./
 # One line per workspace listed in package.json: npm ci needs every workspace's manifest.
 # (scripts/dockerfile.test.ts fails when one is missing.)
