@@ -77,6 +77,20 @@ describe("contractSchema", () => {
     );
     expect(built.getMutationType()).toBeUndefined();
   });
+
+  it("keeps profiles, payments, shipments, replenishment and pricing internals out of the partner contract", () => {
+    const read = (file: string) => readFileSync(new URL(`../../schema/${file}`, import.meta.url), "utf8");
+    const partner = buildSchema(read("partner.graphql"));
+    for (const type of ["User", "RiskAssessment", "Shipment", "Replenishment", "LogisticsModelStatus"])
+      expect({ type, inContract: partner.getType(type) !== undefined }).toEqual({ type, inContract: false });
+    const query = Object.keys(partner.getQueryType()?.getFields() ?? {});
+    for (const field of ["me", "user", "shipment", "riskAssessment", "logisticsModels"])
+      expect(query).not.toContain(field);
+    const price = Object.keys((partner.getType("ProductPrice") as { getFields(): object }).getFields());
+    expect(price).toContain("offeredPrice");
+    for (const field of ["elasticity", "expectedDailyDemand", "modelVersion"])
+      expect(price).not.toContain(field);
+  });
 });
 
 describe("outsideContract", () => {
