@@ -192,11 +192,12 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
     // context at hand (formatError masking an error) reads it from the request scope.
     const requestId = requestIdFrom(req.headers);
     req.headers[Headers.requestId] = requestId;
-    // A W3C traceparent from the caller makes this request's span a child of the caller's (no-op without a
-    // tracer provider: see tracing.ts).
+    // A GraphQL request is a span, the child of the caller's when it sends a W3C traceparent (a no-op without
+    // a tracer provider: see tracing.ts). Scrapes, probes and the explorer page are not traced.
+    const graphql = (req.url ?? "/").split("?")[0] === path;
     const traced = (): Promise<void> =>
       withSpan(
-        `${req.method ?? "GET"} ${(req.url ?? "/").split("?")[0]}`,
+        `${req.method ?? "GET"} ${path}`,
         { "aisle.server": options.server ?? "graphql", "http.request.method": req.method ?? "GET" },
         async (span) => {
           await handle(req, res);
@@ -204,7 +205,7 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
         },
         { kind: SpanKind.SERVER, parent: extractTraceContext(req.headers) },
       );
-    inRequestScope(requestId, traced).catch((error: unknown) => {
+    inRequestScope(requestId, graphql ? traced : () => handle(req, res)).catch((error: unknown) => {
       log.error({ err: error, requestId }, "unhandled error in HTTP handler");
       if (!res.headersSent) {
         sendJson(res, 500, {
