@@ -47,16 +47,22 @@ export function installTracing(serviceName: string, spanProcessors: readonly Spa
 }
 
 /**
- * Starts OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set;
- * otherwise does nothing. The exporter reads the standard OTEL_EXPORTER_OTLP_* variables itself.
+ * Starts OTLP/HTTP export (JSON over HTTP to `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces`, or to
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) when either is set; otherwise does nothing. The exporter reads the
+ * other standard variables (OTEL_EXPORTER_OTLP_HEADERS, …) from the process environment itself.
  */
 export function startTracingFromEnv(
   serviceName: string,
   env: Readonly<Record<string, string | undefined>>,
 ): void {
-  const endpoint = env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ?? env["OTEL_EXPORTER_OTLP_ENDPOINT"];
-  if (endpoint === undefined || endpoint === "" || provider !== undefined) return;
-  installTracing(env["OTEL_SERVICE_NAME"] ?? serviceName, [new BatchSpanProcessor(new OTLPTraceExporter())]);
+  const base = env["OTEL_EXPORTER_OTLP_ENDPOINT"];
+  const url =
+    env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ||
+    (base === undefined || base === "" ? undefined : `${base.replace(/\/+$/, "")}/v1/traces`);
+  if (url === undefined || provider !== undefined) return;
+  installTracing(env["OTEL_SERVICE_NAME"] ?? serviceName, [
+    new BatchSpanProcessor(new OTLPTraceExporter({ url })),
+  ]);
 }
 
 /** Flushes and stops the provider (tests; a process that exits). */
