@@ -255,6 +255,7 @@ interface Accounting {
   missing: number;
   duplicated: number;
   loggedUnanswered: number;
+  unanswered: number;
 }
 let accounting: Accounting | null = null;
 
@@ -326,6 +327,7 @@ function assess(
     missing: missing.length,
     duplicated: duplicated.length,
     loggedUnanswered,
+    unanswered: load.assessUncertain.size,
   };
 }
 
@@ -500,7 +502,7 @@ function finish(error?: unknown): void {
         ` (${a.eventsResent} sent again after a refusal or a lost answer` +
         (a.eventsUnsent > 0 ? `, ${a.eventsUnsent} never accepted` : "") +
         ")",
-      `assessments: answered ${a.assessed}, recorded ${a.logged} (missing ${a.missing}, recorded twice ${a.duplicated}, recorded without an answer ${a.loggedUnanswered})`,
+      `assessments: answered ${a.assessed}, recorded ${a.logged} (missing ${a.missing}, recorded twice ${a.duplicated}; ${a.unanswered} sent without an answer, ${a.loggedUnanswered} of them recorded)`,
     );
   }
   if (refusal !== null)

@@ -152,7 +152,7 @@ export class Load {
   readonly events = new Map<string, EventLedger>();
   /** Order ids answered with an assessment. */
   readonly assessed = new Set<string>();
-  /** Order ids sent without learning the outcome (no HTTP answer, or an error). */
+  /** Order ids sent without an assessment in the answer (an error, or no HTTP answer). */
   readonly assessUncertain = new Set<string>();
   #stopping = false;
   #loops: Promise<void>[] = [];
