@@ -239,6 +239,9 @@ describe("production mode", () => {
     expect(codes(introspection)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
     const page = await fetch(production.url, { headers: { accept: "text/html" } });
     expect(await page.text()).not.toContain("sandbox");
+    // Nor the offline explorer, which is for development.
+    const explorer = await fetch(new URL("/graphiql", production.url));
+    expect(explorer.status).toBe(404);
   });
 
   it("still answers normal queries, without stack traces in errors", async () => {
