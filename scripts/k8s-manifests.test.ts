@@ -54,14 +54,18 @@ describe("deploy/k8s as committed", () => {
 });
 
 describe("the checks catch", () => {
-  it("a readiness probe on /healthz and a liveness probe on another port", () => {
+  it("a readiness probe on /healthz, a liveness probe on another port, metrics scraped elsewhere", () => {
     const problems = problemsAfter((find) => {
       container(find("Deployment", "catalog")).readinessProbe.httpGet.path = "/healthz";
       container(find("Deployment", "pricing")).livenessProbe.httpGet.port = 9999;
+      find("Deployment", "search").spec.template.metadata.annotations["prometheus.io/port"] = "9090";
     });
     expect(problems).toEqual([
       expect.stringMatching(
         /Deployment catalog: readinessProbe must GET \/readyz on the container port 4001/,
+      ),
+      expect.stringMatching(
+        /Deployment search: the pod is not annotated for scraping \/metrics on port 4004/,
       ),
       expect.stringMatching(
         /Deployment pricing: livenessProbe must GET \/healthz on the container port 4007/,

@@ -51,7 +51,10 @@ interface Container {
   readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string }[];
 }
 interface PodTemplate {
-  readonly metadata?: { readonly labels?: Record<string, string> };
+  readonly metadata?: {
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
   readonly spec?: { readonly containers?: readonly Container[] };
 }
 
@@ -219,7 +222,8 @@ export interface AppExpectation {
 
 /**
  * Consistency of the manifests with each other and with the apps: every app has a workload, a Service, a PDB
- * and (for a Deployment) an HPA; probes hit /readyz and /healthz on the container port; resources are set;
+ * and (for a Deployment) an HPA; probes hit /readyz and /healthz on the container port, and the pod is
+ * annotated for scraping /metrics there; resources are set;
  * the environment resolves, sets what REQUIRED_ENV names, passes the app's own config parser and points no
  * URL at the loopback; data directories sit on volumes; the gateway reaches every subgraph's Service.
  */
@@ -272,6 +276,16 @@ export function consistencyProblems(
         for (const resource of ["cpu", "memory"])
           if (container.resources?.[kind]?.[resource] === undefined)
             problems.push(`${context}: resources.${kind}.${resource} is not set`);
+
+      const annotations = templateOf(workload).metadata?.annotations ?? {};
+      if (
+        annotations["prometheus.io/scrape"] !== "true" ||
+        annotations["prometheus.io/port"] !== String(port.containerPort) ||
+        annotations["prometheus.io/path"] !== "/metrics"
+      )
+        problems.push(
+          `${context}: the pod is not annotated for scraping /metrics on port ${port.containerPort}`,
+        );
 
       const env = resolveEnv(container, byKindName, problems, context);
       envByWorkload.set(name, env);
