@@ -25,7 +25,11 @@ const checkoutBody = {
   destination: { country: "US", postalCode: "80202" },
   email: "shopper@example.com",
   paymentMethod: "visa-4242",
+  /** Set from the API's options for this cart before the server tests. */
+  delivery: { carrierId: "", service: "" },
 };
+/** The last (slowest) option the API offers for checkoutBody's cart, with its cost in cents. */
+let offered: { carrierId: string; service: string; costMinor: number; promisedDate: string };
 
 async function postJson(path: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${stack.origin}${path}`, {
@@ -41,18 +45,48 @@ async function postJson(path: string, body: unknown, headers: Record<string, str
 }
 
 describe("storefront server", () => {
+  beforeAll(async () => {
+    const answer = await postGraphQL<{
+      deliveryOptions: {
+        options: {
+          carrier: { id: string };
+          service: string;
+          cost: { amountMinor: number };
+          promisedDate: string;
+        }[];
+      };
+    }>(
+      stack.gatewayUrl,
+      `query ($items: [CartItemInput!]!, $destination: DestinationInput!) {
+        deliveryOptions(items: $items, destination: $destination) {
+          options { carrier { id } service cost { amountMinor } promisedDate }
+        }
+      }`,
+      { items: checkoutBody.items, destination: checkoutBody.destination },
+    );
+    const last = answer.body.data!.deliveryOptions.options.at(-1)!;
+    offered = {
+      carrierId: last.carrier.id,
+      service: last.service,
+      costMinor: last.cost.amountMinor,
+      promisedDate: last.promisedDate,
+    };
+    checkoutBody.delivery = { carrierId: offered.carrierId, service: offered.service };
+  });
+
   it("checkout prices the cart from the API and returns the payment decision, without the token", async () => {
     const answer = await postJson("/api/checkout", checkoutBody);
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ orderId: expect.stringMatching(/^ord-sf-/), degraded: false });
     expect(["ALLOW", "CHALLENGE", "REVIEW", "BLOCK"]).toContain(answer.body["action"]);
-    // Two of p-1 at the offered price the API gives (the browser sends no price).
+    // Two of p-1 at the offered price the API gives plus the chosen delivery (the browser sends no price).
     const priced = await postGraphQL<{ product: { price: { offeredPrice: { amountMinor: number } } } }>(
       stack.gatewayUrl,
       `{ product(id: "p-1") { price(context: { currency: "USD", region: "US" }) { offeredPrice { amountMinor } } } }`,
     );
     const unit = priced.body.data!.product.price.offeredPrice.amountMinor;
-    expect(answer.body["total"]).toBe(`$${((2 * unit) / 100).toFixed(2)}`);
+    expect(answer.body["total"]).toBe(`$${((2 * unit + offered.costMinor) / 100).toFixed(2)}`);
+    expect(answer.body["promisedDate"]).toBe(offered.promisedDate);
     expect(JSON.stringify(answer.body)).not.toMatch(/eyJ|Bearer/);
   });
 
@@ -63,6 +97,11 @@ describe("storefront server", () => {
       [{ ...checkoutBody, items: [{ productId: "p-999999999", quantity: 1 }] }, /no such product/],
       [{ ...checkoutBody, email: "nobody" }, /email/],
       [{ ...checkoutBody, paymentMethod: "toString" }, /paymentMethod/],
+      [{ ...checkoutBody, delivery: { carrierId: offered.carrierId, service: "TELEPORT" } }, /delivery/],
+      [
+        { ...checkoutBody, delivery: { carrierId: "no-such-carrier", service: "GROUND" } },
+        /delivery: .*not offered/,
+      ],
       ["not json", /JSON object/],
     ];
     for (const [body, message] of cases) {
@@ -253,13 +292,22 @@ describe.skipIf(missing !== undefined)("storefront in Chromium", () => {
       .locator("[data-testid=cart-delivery] [data-testid=delivery-option]")
       .allInnerTexts();
     expect(options.length).toBeGreaterThan(1);
+    // The cheapest option is chosen by default.
+    expect(await page.locator("[data-testid=cart-delivery] input[type=radio]:checked").count()).toBe(1);
     expect(options[0]).toMatch(/(Overnight|Express|Ground|Economy)\s+\w{3}, \w{3} \d{1,2}\s+\$\d/);
   });
 
   it("checkout: the server checks the payment and the page shows the decision", async () => {
+    await open(page, stack.origin, PATHS.checkout);
+    const chosen = await page.locator("[data-testid=chosen-delivery]").innerText();
+    expect(chosen).toMatch(
+      /^\w+ (Overnight|Express|Ground|Economy), arrives by \w{3}, \w{3} \d{1,2} \(\$\d+\.\d\d\)$/,
+    );
     await placeOrder(page, stack.origin);
     expect(await page.locator("[data-testid=checkout-error]").count()).toBe(0);
     expect(await page.locator("[data-testid=order-id]").innerText()).toMatch(/^ord-sf-[0-9a-f]{8}$/);
+    // The date the server read again from the API for the chosen option is the one the cart showed.
+    expect(chosen).toContain(`arrives by ${await page.locator("[data-testid=arrives]").innerText()}`);
     expect(await page.locator("[data-testid=decision]").innerText()).toMatch(
       /Payment check: (ALLOW|CHALLENGE|REVIEW|BLOCK)/,
     );

@@ -13,7 +13,11 @@ export interface CheckoutRequest {
   readonly email: string;
   /** One of PAYMENT_METHODS' keys. */
   readonly paymentMethod: string;
+  /** The delivery option chosen in the cart; its cost and date are read again from the API. */
+  readonly delivery: { readonly carrierId: string; readonly service: string };
 }
+
+const SERVICES = ["OVERNIGHT", "EXPRESS", "GROUND", "ECONOMY"];
 
 /** The demo's payment methods and the provider fingerprints they stand for. */
 export const PAYMENT_METHODS: Readonly<Record<string, string>> = {
@@ -39,7 +43,7 @@ const ID = /^[A-Za-z0-9-]{1,64}$/;
 export function parseCheckoutRequest(body: unknown): CheckoutRequest {
   const bad = (message: string) => new CheckoutError("BAD_USER_INPUT", message, 400);
   if (typeof body !== "object" || body === null) throw bad("the body must be a JSON object");
-  const { items, destination, email, paymentMethod } = body as Record<string, unknown>;
+  const { items, destination, email, paymentMethod, delivery } = body as Record<string, unknown>;
   if (!Array.isArray(items) || items.length < 1 || items.length > 50) throw bad("items: 1 to 50 lines");
   const lines = items.map((item: unknown, i) => {
     const { productId, quantity } = (item ?? {}) as Record<string, unknown>;
@@ -62,13 +66,32 @@ export function parseCheckoutRequest(body: unknown): CheckoutRequest {
   if (typeof paymentMethod !== "string" || !Object.hasOwn(PAYMENT_METHODS, paymentMethod)) {
     throw bad(`paymentMethod: one of ${Object.keys(PAYMENT_METHODS).join(", ")}`);
   }
-  return { items: lines, destination: { country: country.toUpperCase(), postalCode }, email, paymentMethod };
+  const { carrierId, service } = (delivery ?? {}) as Record<string, unknown>;
+  if (
+    typeof carrierId !== "string" ||
+    !ID.test(carrierId) ||
+    typeof service !== "string" ||
+    !SERVICES.includes(service)
+  ) {
+    throw bad(`delivery: a carrierId and a service (${SERVICES.join(", ")})`);
+  }
+  return {
+    items: lines,
+    destination: { country: country.toUpperCase(), postalCode },
+    email,
+    paymentMethod,
+    delivery: { carrierId, service },
+  };
 }
 
 /** What the browser gets back: the order, its total and the payment decision (no internal ids or scores). */
 export interface CheckoutResult {
   readonly orderId: string;
+  /** Products and delivery. */
   readonly total: string;
+  readonly shipping: string;
+  /** The chosen option's promised date (YYYY-MM-DD). */
+  readonly promisedDate: string;
   readonly action: NonNullable<AssessPaymentMutation["assessPayment"]>["action"];
   readonly level: NonNullable<AssessPaymentMutation["assessPayment"]>["level"];
   readonly reasons: readonly string[];
@@ -100,19 +123,21 @@ export async function checkout(
   const priceContext = { currency: "USD", region: request.destination.country };
   const priced = await gatewayRequest(deps.gatewayUrl, StorefrontCheckoutPricesDocument, {
     ids: request.items.map((i) => i.productId),
+    items: request.items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
     price: priceContext,
+    destination: request.destination,
   });
+  const unavailable = () =>
+    new CheckoutError("UNAVAILABLE", "prices or delivery options are unavailable; try again", 503);
   const products = priced.data?.products;
-  if (products === undefined)
-    throw new CheckoutError("UNAVAILABLE", "prices are unavailable; try again", 503);
+  if (products === undefined) throw unavailable();
   let totalMinor = 0;
   const riskItems = request.items.map((item, i) => {
     const product = products[i];
     if (product === null || product === undefined) {
       throw new CheckoutError("BAD_USER_INPUT", `items[${i}].productId: no such product`, 400);
     }
-    if (product.price === null)
-      throw new CheckoutError("UNAVAILABLE", "prices are unavailable; try again", 503);
+    if (product.price === null) throw unavailable();
     totalMinor += product.price.offeredPrice.amountMinor * item.quantity;
     return {
       productId: item.productId,
@@ -120,6 +145,20 @@ export async function checkout(
       unitPriceMinor: product.price.offeredPrice.amountMinor,
     };
   });
+  const estimate = priced.data?.deliveryOptions;
+  if (estimate === null || estimate === undefined) {
+    const refused = priced.errors?.find((e) => e.extensions?.code === "BAD_USER_INPUT");
+    if (refused !== undefined) throw new CheckoutError("BAD_USER_INPUT", `delivery: ${refused.message}`, 400);
+    throw unavailable();
+  }
+  const option = estimate.options.find(
+    (o) => o.carrier.id === request.delivery.carrierId && o.service === request.delivery.service,
+  );
+  if (option === undefined) {
+    const why = estimate.reason ?? "that option is not offered for this cart";
+    throw new CheckoutError("BAD_USER_INPUT", `delivery: ${why}`, 400);
+  }
+  totalMinor += option.cost.amountMinor;
   const fingerprint = PAYMENT_METHODS[request.paymentMethod];
   if (fingerprint === undefined) throw new CheckoutError("BAD_USER_INPUT", "paymentMethod: unknown", 400);
   const orderId = `ord-sf-${randomUUID().slice(0, 8)}`;
@@ -150,6 +189,8 @@ export async function checkout(
   return {
     orderId,
     total: new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(totalMinor / 100),
+    shipping: option.cost.formatted,
+    promisedDate: option.promisedDate,
     action: assessment.action,
     level: assessment.level,
     reasons: assessment.reasons.map((r) => r.message),

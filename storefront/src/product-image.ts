@@ -29,7 +29,16 @@ function numbers(seed: number): () => number {
 /** Ids as the URL carries them: letters, digits and dashes, at most 64 characters. */
 export const IMAGE_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-const MOTIFS = ["circles", "bars", "triangles", "rings", "diamonds"] as const;
+const MOTIFS = [
+  "circles",
+  "bars",
+  "triangles",
+  "rings",
+  "diamonds",
+  "squares",
+  "stripes",
+  "crosses",
+] as const;
 
 /** The motif of a category (all of its products share it). */
 export function motifOf(categoryId: string): (typeof MOTIFS)[number] {
@@ -82,6 +91,14 @@ function shape(
       return `<polygon points="${x},${y - half} ${x + half},${y + half} ${x - half},${y + half}" fill="${fill}" fill-opacity="${opacity}"/>`;
     case "rings":
       return `<circle cx="${x}" cy="${y}" r="${half}" fill="none" stroke="${fill}" stroke-width="${Math.max(6, Math.round(size / 6))}" stroke-opacity="${opacity}"/>`;
+    case "squares":
+      return `<rect x="${x - half}" y="${y - half}" width="${size}" height="${size}" rx="${Math.round(size / 8)}" transform="rotate(${(x + y) % 45} ${x} ${y})" fill="${fill}" fill-opacity="${opacity}"/>`;
+    case "stripes":
+      return `<line x1="${x - size}" y1="${y + size}" x2="${x + size}" y2="${y - size}" stroke="${fill}" stroke-width="${Math.max(8, Math.round(size / 5))}" stroke-linecap="round" stroke-opacity="${opacity}"/>`;
+    case "crosses": {
+      const w = Math.max(8, Math.round(size / 4));
+      return `<path d="M${x - half} ${y}H${x + half}M${x} ${y - half}V${y + half}" stroke="${fill}" stroke-width="${w}" stroke-linecap="round" stroke-opacity="${opacity}"/>`;
+    }
     case "diamonds":
       return `<polygon points="${x},${y - half} ${x + half},${y} ${x},${y + half} ${x - half},${y}" fill="${fill}" fill-opacity="${opacity}"/>`;
   }

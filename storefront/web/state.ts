@@ -58,3 +58,22 @@ export function setSignedInUser(user: string | null): void {
   if (user === null) localStorage.removeItem(USER);
   else localStorage.setItem(USER, JSON.stringify(user));
 }
+
+/** The delivery option chosen in the cart, as checkout sends it (the server reads its cost again). */
+export interface DeliveryChoice {
+  readonly carrierId: string;
+  readonly service: string;
+  /** What the checkout page shows, e.g. "ParcelPost Ground, arrives by Wed, Dec 9 ($10.77)". */
+  readonly label: string;
+}
+
+const DELIVERY = "aisle.delivery";
+
+export function deliveryChoice(): DeliveryChoice | null {
+  return read<DeliveryChoice | null>(DELIVERY, null);
+}
+
+export function setDeliveryChoice(choice: DeliveryChoice | null): void {
+  if (choice === null) localStorage.removeItem(DELIVERY);
+  else localStorage.setItem(DELIVERY, JSON.stringify(choice));
+}

@@ -2,8 +2,8 @@ import { html, nothing } from "lit-html";
 import { StorefrontCartDocument } from "../../../operations/__generated__/graphql.ts";
 import { PRICE, query } from "../api.ts";
 import { navigate, refreshHeader, type Page } from "../router.ts";
-import { cart, destination, setCart, setPostalCode } from "../state.ts";
-import { imageUrl, partial, priceTag } from "../ui.ts";
+import { cart, deliveryChoice, destination, setCart, setDeliveryChoice, setPostalCode } from "../state.ts";
+import { cheapest, day, imageUrl, partial, priceTag, serviceName } from "../ui.ts";
 import { deliveryTable } from "./product.ts";
 
 export function money(minor: number): string {
@@ -51,6 +51,20 @@ export const cartPage: Page = async (url, show) => {
     </tr>`;
   });
   const estimate = data.deliveryOptions;
+  const options = estimate?.options ?? [];
+  // Keep the shopper's choice while it is still offered; otherwise the cheapest option.
+  const stored = deliveryChoice();
+  const chosen =
+    options.find((o) => o.carrier.id === stored?.carrierId && o.service === stored?.service) ??
+    cheapest(options);
+  const choose = (o: (typeof options)[number]) =>
+    setDeliveryChoice({
+      carrierId: o.carrier.id,
+      service: o.service,
+      label: `${serviceName(o)}, arrives by ${day(o.promisedDate)} (${o.cost.formatted})`,
+    });
+  if (chosen === undefined) setDeliveryChoice(null);
+  else choose(chosen);
   show(
     html`<h1>Your cart</h1>
       ${partial(errors)}
@@ -76,10 +90,18 @@ export const cartPage: Page = async (url, show) => {
           : estimate.options.length === 0
             ? html`<p class="notice" data-testid="no-delivery">${estimate.reason}</p>`
             : html`${estimate.split ? html`<p class="muted">Ships in more than one parcel.</p>` : nothing}
-              ${deliveryTable(estimate.options, "cart-delivery")}`
+              ${deliveryTable(estimate.options, "cart-delivery", {
+                isSelected: (o) => o === chosen,
+                select: choose,
+              })}`
       }
       <p>
-        <button class="primary" data-testid="go-checkout" @click=${() => navigate("/checkout")}>
+        <button
+          class="primary"
+          data-testid="go-checkout"
+          ?disabled=${chosen === undefined}
+          @click=${() => navigate("/checkout")}
+        >
           Checkout
         </button>
       </p>`,

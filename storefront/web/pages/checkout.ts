@@ -1,17 +1,9 @@
 import { html, nothing, type TemplateResult } from "lit-html";
 import { postJson, RequestError } from "../api.ts";
 import { refreshHeader, type Page } from "../router.ts";
-import { cart, destination, setCart } from "../state.ts";
-
-/** What POST /api/checkout answers (the server calls assessPayment with its own service token). */
-interface CheckoutResult {
-  readonly orderId: string;
-  readonly total: string;
-  readonly action: "ALLOW" | "CHALLENGE" | "REVIEW" | "BLOCK";
-  readonly level: string;
-  readonly reasons: readonly string[];
-  readonly degraded: boolean;
-}
+import type { CheckoutResult } from "../../src/checkout.ts";
+import { cart, deliveryChoice, destination, setCart } from "../state.ts";
+import { day } from "../ui.ts";
 
 const OUTCOME: Readonly<Record<CheckoutResult["action"], string>> = {
   ALLOW: "Thank you! Your order is placed and the payment is approved.",
@@ -23,7 +15,11 @@ const OUTCOME: Readonly<Record<CheckoutResult["action"], string>> = {
 function outcome(result: CheckoutResult): TemplateResult {
   return html`<div class="result ${result.action.toLowerCase()}" data-testid="checkout-result">
     <h2>${OUTCOME[result.action]}</h2>
-    <p>Order <b data-testid="order-id">${result.orderId}</b> · total <b>${result.total}</b></p>
+    <p>
+      Order <b data-testid="order-id">${result.orderId}</b> · total
+      <b data-testid="total">${result.total}</b> (delivery ${result.shipping}) · arrives by
+      <b data-testid="arrives">${day(result.promisedDate)}</b>
+    </p>
     <p class="muted" data-testid="decision">
       Payment check: ${result.action} (risk ${result.level.toLowerCase()})
     </p>
@@ -45,6 +41,13 @@ export const checkoutPage: Page = async (_url, show) => {
       html`<h1>Checkout</h1>
         <p>Your cart is empty. <a href="/">Keep shopping</a></p>`,
     );
+  const delivery = deliveryChoice();
+  if (delivery === null) {
+    return show(
+      html`<h1>Checkout</h1>
+        <p>Choose a delivery option in <a href="/cart">your cart</a>.</p>`,
+    );
+  }
   let error: string | undefined;
   const form = () =>
     show(
@@ -58,7 +61,10 @@ export const checkoutPage: Page = async (_url, show) => {
               <option value="mastercard-4444">Mastercard ending 4444</option>
             </select>
           </label>
-          <p class="muted">Shipping to ZIP ${destination().postalCode}, ${lines.length} product(s).</p>
+          <p class="muted">
+            ${lines.length} product(s) to ZIP ${destination().postalCode} ·
+            <span data-testid="chosen-delivery">${delivery.label}</span> · <a href="/cart">change</a>
+          </p>
           ${error === undefined ? nothing : html`<p class="notice" data-testid="checkout-error">${error}</p>`}
           <button class="primary" type="submit" data-testid="place-order">Place order</button>
         </form>`,
@@ -72,6 +78,7 @@ export const checkoutPage: Page = async (_url, show) => {
         destination: destination(),
         email: String(fields.get("email") ?? ""),
         paymentMethod: String(fields.get("paymentMethod") ?? ""),
+        delivery: { carrierId: delivery.carrierId, service: delivery.service },
       });
       if (result.action !== "BLOCK") setCart([]);
       refreshHeader();

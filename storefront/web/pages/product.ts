@@ -8,10 +8,21 @@ import { refreshHeader, type Page } from "../router.ts";
 import { addToCart, destination } from "../state.ts";
 import { day, grid, imageUrl, partial, priceTag, productCard, serviceName } from "../ui.ts";
 
-export function deliveryTable(options: readonly StorefrontDeliveryOptionFragment[], testId: string) {
+/** A choice among the options (the cart's): a radio button on each row. */
+export interface DeliverySelection {
+  readonly isSelected: (option: StorefrontDeliveryOptionFragment) => boolean;
+  readonly select: (option: StorefrontDeliveryOptionFragment) => void;
+}
+
+export function deliveryTable(
+  options: readonly StorefrontDeliveryOptionFragment[],
+  testId: string,
+  selection?: DeliverySelection,
+) {
   return html`<table class="delivery-options" data-testid=${testId}>
     <thead>
       <tr>
+        ${selection === undefined ? nothing : html`<th></th>`}
         <th>Delivery</th>
         <th>Arrives by</th>
         <th>Cost</th>
@@ -21,6 +32,19 @@ export function deliveryTable(options: readonly StorefrontDeliveryOptionFragment
       ${options.map(
         (o) =>
           html`<tr data-testid="delivery-option">
+            ${
+              selection === undefined
+                ? nothing
+                : html`<td>
+                    <input
+                      type="radio"
+                      name="delivery"
+                      aria-label=${serviceName(o)}
+                      .checked=${selection.isSelected(o)}
+                      @change=${() => selection.select(o)}
+                    />
+                  </td>`
+            }
             <td>${serviceName(o)}</td>
             <td>${day(o.promisedDate)}</td>
             <td>${o.cost.formatted}</td>
