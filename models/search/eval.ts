@@ -44,7 +44,7 @@ import { mean, ndcgAt, recallAt, reciprocalRank } from "./metrics.ts";
 const { values } = parseArgs({
   options: {
     data: { type: "string" },
-    train: { type: "string" },
+    train: { type: "string", multiple: true },
     backend: { type: "string", default: "embedded" },
     folds: { type: "string", default: "5" },
     sample: { type: "string" },
@@ -85,8 +85,11 @@ function newBackend(): SearchBackend {
 }
 
 const dataDir = resolve(values.data);
-const trainDir = resolve(values.train ?? values.data);
-const same = realpathSync(dataDir) === realpathSync(trainDir);
+const trainDirs = (values.train ?? [values.data]).map((d) => resolve(d));
+/** --data among the --train folders: cross-validate on it by query; the other folders train every fold. */
+const same = trainDirs.some((d) => realpathSync(d) === realpathSync(dataDir));
+const otherTrainDirs = trainDirs.filter((d) => realpathSync(d) !== realpathSync(dataDir));
+const trainDir = trainDirs.map((d) => basename(d)).join(" + ");
 const data = await readRelevanceDataset(dataDir);
 say(
   `${basename(dataDir)}: ${data.docs.length} products, ${data.queries.length} judged queries, grades 0..${data.maxGrade}`,
@@ -109,6 +112,9 @@ async function runFolder(
 const sample = values.sample === undefined ? undefined : Number(values.sample);
 const { runs, stats } = await runFolder(dataDir, sample);
 const registries: string[] = [];
+const trainSample = values["train-sample"] === undefined ? undefined : Number(values["train-sample"]);
+const otherRuns: JudgedRun[] = [];
+for (const dir of otherTrainDirs) otherRuns.push(...(await runFolder(dir, trainSample)).runs);
 
 /** Learns the served ranking from `trainRuns` (as npm run train does) and serves it to `testRuns`. */
 async function learnAndServe(
@@ -125,13 +131,10 @@ async function learnAndServe(
   const weight = ranker.settings.semanticWeight;
   for (const r of testRuns) {
     const byId = new Map(r.candidates.map((c) => [c.doc.id, c]));
-    const fused = fusedOrder(r, weight)
+    const fused = fusedOrder(r, weight, ranker.settings.enabled)
       .map((id, i) => ({ ...(byId.get(id) as JudgedRun["candidates"][number]), score: -i }))
       .filter((c) => c.doc !== undefined);
-    learnedFusion.set(
-      r.id,
-      fused.map((c) => c.doc.id),
-    );
+    learnedFusion.set(r.id, fusedOrder(r, weight));
     const served = ranker.settings.enabled
       ? await rankByModel(ranker, stats, fused, fused.length, r.query)
       : fused;
@@ -153,17 +156,15 @@ if (same) {
   const foldOf = new Map(order.map((runIndex, k) => [runIndex, k % folds]));
   for (let f = 0; f < folds; f += 1) {
     await learnAndServe(
-      runs.filter((_, i) => foldOf.get(i) !== f),
+      [...runs.filter((_, i) => foldOf.get(i) !== f), ...otherRuns],
       runs.filter((_, i) => foldOf.get(i) === f),
-      `${basename(trainDir)} folds ≠ ${f}`,
+      `${basename(dataDir)} folds ≠ ${f}${otherTrainDirs.map((d) => ` + ${basename(d)}`).join("")}`,
     );
   }
-  protocol = `${folds}-fold cross-validation by query on ${basename(dataDir)} (folds seeded ${seed}); each fold's ranking learned by models/search/ltr.ts on the other folds, served through LtrRanker`;
+  protocol = `${folds}-fold cross-validation by query on ${basename(dataDir)} (folds seeded ${seed}); each fold's ranking learned by models/search/ltr.ts on the other folds${otherRuns.length > 0 ? ` plus ${otherRuns.length} judged queries of ${otherTrainDirs.map((d) => basename(d)).join(", ")}` : ""}, served through LtrRanker`;
 } else {
-  const trainSample = values["train-sample"] === undefined ? undefined : Number(values["train-sample"]);
-  const train = await runFolder(trainDir, trainSample);
-  await learnAndServe(train.runs, runs, basename(trainDir));
-  protocol = `ranking learned by models/search/ltr.ts on ${train.runs.length} judged queries of ${basename(trainDir)} (as npm run train -- search --judgments), served to ${basename(dataDir)}, never seen`;
+  await learnAndServe(otherRuns, runs, trainDir);
+  protocol = `ranking learned by models/search/ltr.ts on ${otherRuns.length} judged queries of ${trainDir} (as npm run train -- search --judgments), served to ${basename(dataDir)}, never seen`;
 }
 say(
   `learned settings per model: ${settingsLog.map((s) => `weight ${s.semanticWeight}, ${s.enabled ? `${s.trees} trees` : "disabled"}`).join("; ")}`,
@@ -239,7 +240,7 @@ process.stdout.write(
 if (values.out !== undefined) {
   await writeFile(
     values.out,
-    `${JSON.stringify({ data: dataDir, train: trainDir, backend: values.backend, queries: runs.length, products: data.docs.length, sample: sample ?? null, seed, protocol, learned: settingsLog, relevantGrade, poolFloor, rows }, null, 2)}\n`,
+    `${JSON.stringify({ data: dataDir, train: trainDirs, backend: values.backend, queries: runs.length, products: data.docs.length, sample: sample ?? null, seed, protocol, learned: settingsLog, relevantGrade, poolFloor, rows }, null, 2)}\n`,
   );
 }
 for (const r of registries) await rm(r, { recursive: true, force: true });

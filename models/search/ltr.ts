@@ -52,6 +52,8 @@ export interface JudgedRun {
   readonly allLexicalIds: readonly string[];
   readonly semanticIds: readonly string[];
   readonly semanticKeptIds: readonly string[];
+  /** Any-word lexical hits the strict query missed (candidates when the ranker is enabled). */
+  readonly looseIds: readonly string[];
   /** The candidates the ranker scores (lexical top `depth` ∪ kept semantic hits), in the engine's fused order. */
   readonly candidates: readonly Candidate[];
   readonly query: LtrQuery;
@@ -107,9 +109,10 @@ export async function runJudgedQueries(
       mode: "hybrid",
       size: DEPTH,
       facets: false,
+      looseCandidates: true,
     });
     const lexicalIds = result.lexicalIds.slice(0, DEPTH);
-    const pool = new Set([...lexicalIds, ...result.semanticKeptIds]);
+    const pool = new Set([...lexicalIds, ...result.semanticKeptIds, ...result.looseIds]);
     const candidates = result.ranked.filter((c) => pool.has(c.doc.id));
     const query: LtrQuery = {
       text: u.text,
@@ -123,6 +126,7 @@ export async function runJudgedQueries(
       allLexicalIds: result.lexicalIds,
       semanticIds: result.semanticIds,
       semanticKeptIds: result.semanticKeptIds,
+      looseIds: result.looseIds,
       candidates,
       query,
       rows: ltrFeatureRows(candidates, query, stats),
@@ -132,21 +136,46 @@ export async function runJudgedQueries(
   return runs;
 }
 
-/** The fused order of a run's candidates for a semantic weight (the subgraph's fusion function). */
-export function fusedOrder(run: JudgedRun, weight: number): string[] {
-  return reciprocalRankFusion([{ ids: run.lexicalIds }, { ids: run.semanticKeptIds, weight }]).map(
+/**
+ * The fused order of a run's candidates for a semantic weight (the subgraph's fusion function); with `loose`,
+ * followed by the any-word candidates, as the retriever orders them when the ranker is enabled.
+ */
+export function fusedOrder(run: JudgedRun, weight: number, loose = false): string[] {
+  const ids = reciprocalRankFusion([{ ids: run.lexicalIds }, { ids: run.semanticKeptIds, weight }]).map(
     (o) => o.id,
   );
+  if (!loose) return ids;
+  const seen = new Set(ids);
+  return [...ids, ...run.looseIds.filter((id) => !seen.has(id))];
 }
 
-/** The semantic weight whose fused order has the best mean full-corpus NDCG@10 on the runs. */
-export function chooseSemanticWeight(runs: readonly JudgedRun[]): number {
-  let best = { weight: 0, ndcg: -1 };
-  for (const weight of SEMANTIC_WEIGHTS) {
-    const ndcg = mean(runs.map((r) => ndcgAt(10, fusedOrder(r, weight), r.judged)));
-    if (ndcg > best.ndcg) best = { weight, ndcg };
+/**
+ * The fusion's semantic weight, from the runs: 0 (BM25's order) unless another weight's fused order beats it
+ * beyond noise in mean full-corpus NDCG@10 (the 5th percentile of a paired bootstrap over queries is above
+ * 0); among those, the best mean. A shipped default must not fall below BM25 on a lucky mean.
+ */
+export function chooseSemanticWeight(runs: readonly JudgedRun[], seed = 7): number {
+  const perQuery = (weight: number) => runs.map((r) => ndcgAt(10, fusedOrder(r, weight), r.judged));
+  const base = perQuery(0);
+  let best = { weight: 0, ndcg: mean(base) };
+  for (const weight of SEMANTIC_WEIGHTS.filter((w) => w !== 0)) {
+    const scores = perQuery(weight);
+    const diff = scores.map((x, i) => x - (base[i] as number));
+    if (bootstrapLower(diff, seed) > 0 && mean(scores) > best.ndcg) best = { weight, ndcg: mean(scores) };
   }
   return best.weight;
+}
+
+/** The 5th percentile of the mean of `diff` over 2,000 seeded resamples (one-sided paired bootstrap bound). */
+export function bootstrapLower(diff: readonly number[], seed: number): number {
+  if (diff.length === 0) return 0;
+  const rng = createRng(hashString(`search-ltr-bootstrap:${seed}`));
+  const means = Array.from({ length: 2000 }, () => {
+    let sum = 0;
+    for (let i = 0; i < diff.length; i += 1) sum += diff[rng.int(0, diff.length - 1)] as number;
+    return sum / diff.length;
+  }).sort((a, b) => a - b);
+  return means[99] as number;
 }
 
 function idealDcg10(judged: ReadonlyMap<string, number>): number {
@@ -170,7 +199,7 @@ export async function writeTrainingRows(
   for (const r of runs) {
     rows.set(r.rows, offset);
     offset += r.rows.length;
-    const rank = new Map(fusedOrder(r, weight).map((id, i) => [id, i]));
+    const rank = new Map(fusedOrder(r, weight, true).map((id, i) => [id, i]));
     for (const c of r.candidates) {
       grades.push(r.judged.get(c.doc.id) ?? 0);
       fallbackRank.push(rank.get(c.doc.id) ?? rank.size);
@@ -214,7 +243,7 @@ export async function learnRanker(
   registryDir: string,
   options: { trainedOn: string; seed?: number },
 ): Promise<ModelSpec> {
-  const weight = chooseSemanticWeight(runs);
+  const weight = chooseSemanticWeight(runs, options.seed ?? 7);
   const rowsDir = await mkdtemp(join(tmpdir(), "aisle-ltr-rows-"));
   try {
     await writeTrainingRows(runs, weight, rowsDir);

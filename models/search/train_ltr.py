@@ -11,7 +11,8 @@ query's ideal DCG@10 over ALL its judged products, so NDCG@10 here is the full-c
 
 Protocol, on the given queries only: a 3-fold inner cross-validation by query (seeded) chooses the tree depth
 and count by mean full-corpus NDCG@10, and decides the gate: the model is enabled only if that figure beats the
-fallback order's on the same folds. The served model is then refitted on all the queries with those settings.
+fallback order's on the same folds beyond noise (the 5th percentile of a paired bootstrap over queries of the
+per-query difference is above zero). The served model is then refitted on all the queries with those settings.
 Writes search-ranker.onnx, model.json (with the serving settings) and parity.json into --out.
 """
 
@@ -64,18 +65,25 @@ def dmatrix(x, grades, sizes):
     return m
 
 
-def ndcg_full(scores, grades, sizes, ideal):
-    """Mean full-corpus NDCG@10: the top 10 candidates by score (ties by position), ideal over all judged."""
-    total, start, n = 0.0, 0, 0
+def ndcg_per_query(scores, grades, sizes, ideal):
+    """Full-corpus NDCG@10 per query: the top 10 candidates by score (ties by position), ideal over all judged."""
+    out, start = [], 0
     for size, best in zip(sizes, ideal):
         s = scores[start : start + size]
         g = grades[start : start + size]
         order = np.lexsort((np.arange(size), -s))[:10]
         dcg = float(np.sum((2.0 ** g[order] - 1) / np.log2(np.arange(2, len(order) + 2))))
-        total += dcg / best if best > 0 else 0.0
-        n += 1
+        out.append(dcg / best if best > 0 else 0.0)
         start += size
-    return total / max(1, n)
+    return out
+
+
+def bootstrap_lower(diff, seed: int, level: float = 0.05, resamples: int = 2000) -> float:
+    """The `level` quantile of the mean of `diff` over query resamples (a one-sided paired bootstrap bound)."""
+    rng = np.random.default_rng(seed)
+    diff = np.asarray(diff)
+    means = diff[rng.integers(0, len(diff), size=(resamples, len(diff)))].mean(axis=1)
+    return float(np.quantile(means, level))
 
 
 def to_onnx(booster: xgb.Booster, width: int, base_score: float) -> onnx.ModelProto:
@@ -173,15 +181,14 @@ def main() -> None:
         rows = np.concatenate([np.arange(starts[i], starts[i] + sizes[i]) for i in indices])
         return rows, [sizes[i] for i in indices], [ideal[i] for i in indices]
 
-    sums = {(d, r): 0.0 for d in DEPTHS for r in ROUNDS}
-    fallback_sum, counted = 0.0, 0
+    per_query = {(d, r): [] for d in DEPTHS for r in ROUNDS}
+    fallback_per_query = []
     for k in range(INNER_FOLDS):
         fit_rows, fit_sizes, _ = take([i for i in range(len(queries)) if fold_of[i] != k])
         held = [i for i in range(len(queries)) if fold_of[i] == k]
         held_rows, held_sizes, held_ideal = take(held)
         dheld = xgb.DMatrix(x[held_rows])
-        fallback_sum += ndcg_full(-fallback[held_rows], grades[held_rows], held_sizes, held_ideal) * len(held)
-        counted += len(held)
+        fallback_per_query += ndcg_per_query(-fallback[held_rows], grades[held_rows], held_sizes, held_ideal)
         for depth in DEPTHS:
             booster = xgb.train(
                 {**PARAMS, "max_depth": depth, "seed": args.seed},
@@ -191,16 +198,22 @@ def main() -> None:
             )
             for r in ROUNDS:
                 scores = booster.predict(dheld, iteration_range=(0, r))
-                sums[(depth, r)] += ndcg_full(scores, grades[held_rows], held_sizes, held_ideal) * len(held)
-    (depth, rounds), best = max(sums.items(), key=lambda kv: kv[1])
-    model_valid, fallback_valid = best / counted, fallback_sum / counted
-    enabled = bool(model_valid > fallback_valid)
+                per_query[(depth, r)] += ndcg_per_query(scores, grades[held_rows], held_sizes, held_ideal)
+    (depth, rounds), best = max(per_query.items(), key=lambda kv: np.mean(kv[1]))
+    model_valid, fallback_valid = float(np.mean(best)), float(np.mean(fallback_per_query))
+    # The gate: serve the model only when it beats the fallback order on the inner folds beyond noise (the 5th
+    # percentile of the paired bootstrap of the per-query difference is above 0), not on a lucky mean.
+    lower = bootstrap_lower(np.asarray(best) - np.asarray(fallback_per_query), args.seed)
+    enabled = bool(lower > 0)
     log(
         "inner CV NDCG@10 (full corpus) by depth/trees: "
-        + ", ".join(f"{d}/{r} {v / counted:.4f}" for (d, r), v in sums.items())
+        + ", ".join(f"{d}/{r} {np.mean(v):.4f}" for (d, r), v in per_query.items())
         + f"; fallback order {fallback_valid:.4f}"
     )
-    log(f"chose depth {depth}, {rounds} trees: {model_valid:.4f} → ranker {'enabled' if enabled else 'DISABLED (fallback order served)'}")
+    log(
+        f"chose depth {depth}, {rounds} trees: {model_valid:.4f}, gain over the fallback {model_valid - fallback_valid:+.4f} "
+        f"(bootstrap 5th percentile {lower:+.4f}) → ranker {'enabled' if enabled else 'DISABLED (fallback order served)'}"
+    )
     params = {**PARAMS, "max_depth": depth, "seed": args.seed}
     valid_q = queries
 
@@ -249,6 +262,7 @@ def main() -> None:
             "inner_cv_queries": len(valid_q),
             "inner_cv_ndcg10_full_corpus": round(model_valid, 6),
             "inner_cv_ndcg10_fallback_order": round(fallback_valid, 6),
+            "inner_cv_gain_bootstrap_p05": round(lower, 6),
             "trees": rounds,
         },
         "settings": {"semanticWeight": args.semantic_weight, "enabled": enabled, "trainedOn": args.trained_on},

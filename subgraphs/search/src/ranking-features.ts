@@ -49,6 +49,8 @@ export const LTR_FEATURES = [
   "filterMatch",
   "logPrice",
   "popularity",
+  "titleTrigramDice",
+  "compactPhrase",
 ] as const;
 export type LtrFeature = (typeof LTR_FEATURES)[number];
 
@@ -62,6 +64,32 @@ interface AnalyzedDoc {
   readonly titleWords: readonly string[];
   readonly titleText: string;
   readonly descriptionText: string;
+  /** Character trigrams of the title's words (with # boundaries). */
+  readonly titleTrigrams: ReadonlySet<string>;
+  /** The normalised title without spaces ("16 gb" and "16gb" alike). */
+  readonly titleCompact: string;
+}
+
+/** Character trigrams of a text's words with `#` boundaries (`#re`, `red`, `ed#`). */
+function trigrams(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const w of words(text)) {
+    const padded = `#${w}#`;
+    for (let i = 0; i + 3 <= padded.length; i += 1) out.add(padded.slice(i, i + 3));
+  }
+  return out;
+}
+
+function analyzeDoc(doc: SearchDocument, stems: Record<Field, readonly string[]>): AnalyzedDoc {
+  return {
+    stems,
+    stemSets: Object.fromEntries(FIELDS.map((f) => [f, new Set(stems[f])])) as Record<Field, Set<string>>,
+    titleWords: words(doc.title),
+    titleText: ` ${normalizeText(doc.title)} `,
+    descriptionText: ` ${normalizeText(doc.description)} `,
+    titleTrigrams: trigrams(doc.title),
+    titleCompact: normalizeText(doc.title).replaceAll(" ", ""),
+  };
 }
 
 const BM25_K1 = 1.2;
@@ -103,24 +131,17 @@ export class FieldStats {
     };
     const totals: Record<Field, number> = { title: 0, description: 0, brand: 0, category: 0, attributes: 0 };
     for (const doc of docs) {
-      const stems = {} as Record<Field, readonly string[]>;
-      const stemSets = {} as Record<Field, ReadonlySet<string>>;
+      const stems = Object.fromEntries(FIELDS.map((f) => [f, analyze(fieldText(doc, f))])) as Record<
+        Field,
+        string[]
+      >;
+      const analyzed = analyzeDoc(doc, stems);
       for (const field of FIELDS) {
-        const list = analyze(fieldText(doc, field));
-        const set = new Set(list);
-        stems[field] = list;
-        stemSets[field] = set;
-        totals[field] += list.length;
+        totals[field] += stems[field].length;
         const df = this.#df[field];
-        for (const s of set) df.set(s, (df.get(s) ?? 0) + 1);
+        for (const s of analyzed.stemSets[field]) df.set(s, (df.get(s) ?? 0) + 1);
       }
-      this.#docs.set(doc.id, {
-        stems,
-        stemSets,
-        titleWords: words(doc.title),
-        titleText: ` ${normalizeText(doc.title)} `,
-        descriptionText: ` ${normalizeText(doc.description)} `,
-      });
+      this.#docs.set(doc.id, analyzed);
     }
     this.size = docs.length;
     this.#avgLength = Object.fromEntries(
@@ -129,22 +150,14 @@ export class FieldStats {
   }
 
   analyzed(doc: SearchDocument): AnalyzedDoc {
-    let a = this.#docs.get(doc.id);
-    if (a === undefined) {
-      // A document indexed after the statistics were built: analyse it on the fly (not cached).
-      const stems = Object.fromEntries(FIELDS.map((f) => [f, analyze(fieldText(doc, f))])) as Record<
-        Field,
-        string[]
-      >;
-      a = {
-        stems,
-        stemSets: Object.fromEntries(FIELDS.map((f) => [f, new Set(stems[f])])) as Record<Field, Set<string>>,
-        titleWords: words(doc.title),
-        titleText: ` ${normalizeText(doc.title)} `,
-        descriptionText: ` ${normalizeText(doc.description)} `,
-      };
-    }
-    return a;
+    // A document indexed after the statistics were built is analysed on the fly (not cached).
+    return (
+      this.#docs.get(doc.id) ??
+      analyzeDoc(
+        doc,
+        Object.fromEntries(FIELDS.map((f) => [f, analyze(fieldText(doc, f))])) as Record<Field, string[]>,
+      )
+    );
   }
 
   /** Okapi BM25 (k1 1.2, b 0.75) of the query stems in one field of a document. */
@@ -200,6 +213,8 @@ export function ltrFeatureRows(
   const queryNumbers = [...new Set(words(query.text).filter(isNumber).map(numberPart))];
   const maxLexical = Math.max(1e-9, ...candidates.map((c) => c.lexicalScore ?? 0));
   const filterChecks = extractedChecks(query.extracted);
+  const queryTrigrams = trigrams(query.text);
+  const queryCompact = phrase.replaceAll(" ", "");
 
   candidates.forEach((c, row) => {
     const a = stats.analyzed(c.doc);
@@ -282,6 +297,12 @@ export function ltrFeatureRows(
           : filterChecks.filter((check) => check(c.doc)).length / filterChecks.length,
       logPrice: c.doc.priceMinor > 0 ? Math.log1p(c.doc.priceMinor / 100) : 0,
       popularity: c.doc.popularity,
+      titleTrigramDice:
+        queryTrigrams.size === 0
+          ? 0
+          : (2 * [...queryTrigrams].filter((t) => a.titleTrigrams.has(t)).length) /
+            (queryTrigrams.size + a.titleTrigrams.size),
+      compactPhrase: queryCompact !== "" && a.titleCompact.includes(queryCompact) ? 1 : 0,
     };
     const base = row * width;
     LTR_FEATURES.forEach((f, j) => (out[base + j] = values[f]));

@@ -130,6 +130,13 @@ export interface RetrieveArgs {
   readonly size: number;
   readonly facets: boolean;
   readonly minimumShouldMatch?: boolean;
+  /**
+   * Also take the top `depth` lexical hits matching ANY query word (no minimum-should-match) as candidates, after
+   * the fused ones: the learned ranker orders them (default: when the served ranker is enabled). They add 16 and
+   * 9 points of candidate recall on the evaluation sets (models/search/CARD.md). Only when the strict query
+   * matched something: a query that matches nothing keeps its empty page and relaxed suggestion.
+   */
+  readonly looseCandidates?: boolean;
 }
 
 export interface Retrieved {
@@ -143,6 +150,8 @@ export interface Retrieved {
   readonly semanticIds: readonly string[];
   /** The semantic hits that took part in fusion (above the similarity floor). */
   readonly semanticKeptIds: readonly string[];
+  /** Lexical hits of the any-word query that the strict query did not return (see `looseCandidates`). */
+  readonly looseIds: readonly string[];
   readonly facets: FacetCounts;
   readonly intent: DetectedIntent | null;
   /** The intent from the query alone (name or embedding), the re-ranker's feature. */
@@ -233,6 +242,23 @@ export class HybridRetriever {
       wantSemantic ? this.backend.vector(queryVector, filters, this.depth) : null,
     ]);
     const lexicalHits: LexicalHit[] = lexical?.hits ?? [];
+    const wantLoose =
+      (args.looseCandidates ?? (mode === "hybrid-rerank" && this.ranker?.model.settings.enabled === true)) &&
+      lexical !== null &&
+      lexical.total > 0 &&
+      (args.minimumShouldMatch ?? true) &&
+      understanding.text !== "";
+    const loose = wantLoose
+      ? await this.backend.lexical({
+          text: understanding.text,
+          expansions: understanding.expansions,
+          filters,
+          size: this.depth,
+          fuzzy: true,
+          minimumShouldMatch: false,
+          facets: false,
+        })
+      : null;
     const semanticHits = (semantic ?? []).filter(
       (h) => h.similarity >= this.semanticMinSimilarity || mode === "semantic",
     );
@@ -248,11 +274,13 @@ export class HybridRetriever {
     const lexicalRank = new Map(lexicalHits.map((h, i) => [h.id, i]));
     const semanticRank = new Map(semanticHits.map((h, i) => [h.id, i]));
     const lexicalById = new Map(lexicalHits.map((h) => [h.id, h]));
+    const looseOnly = (loose?.hits ?? []).filter((h) => !lexicalById.has(h.id));
+    const looseById = new Map(looseOnly.map((h) => [h.id, h]));
     const candidate = (id: string, fusedScore: number): Candidate | null => {
       const doc = this.corpus.doc(id);
       if (doc === undefined) return null;
       const vector = this.corpus.vector(id);
-      const hit = lexicalById.get(id);
+      const hit = lexicalById.get(id) ?? looseById.get(id);
       return {
         doc,
         lexicalScore: hit?.score ?? null,
@@ -269,15 +297,27 @@ export class HybridRetriever {
     if (mode === "bm25" || !wantSemantic) {
       head = lexicalHits.map((h) => ({ id: h.id, score: h.score }));
       fusedCount = Math.min(this.depth, head.length);
+      if (looseOnly.length > 0) {
+        // Loose candidates follow the strict top `depth`, before the strict tail.
+        const tailScore = (head[fusedCount - 1]?.score ?? 0) / 2;
+        head.splice(fusedCount, 0, ...looseOnly.map((h, i) => ({ id: h.id, score: tailScore / (2 + i) })));
+        fusedCount += looseOnly.length;
+      }
     } else if (mode === "semantic") head = semanticHits.map((h) => ({ id: h.id, score: h.similarity }));
     else {
       head = reciprocalRankFusion([
         { ids: lexicalHits.slice(0, this.depth).map((h) => h.id) },
         { ids: semanticHits.map((h) => h.id), weight: this.semanticWeight },
       ]);
-      fusedCount = head.length;
-      // Lexical hits beyond the fused depth keep their BM25 order after the fused head.
+      // Loose candidates follow the fused ones; lexical hits beyond the fused depth keep their BM25 order after.
       const fused = new Set(head.map((h) => h.id));
+      const looseScore = (head.at(-1)?.score ?? 0) / 2;
+      for (const [i, h] of looseOnly.entries())
+        if (!fused.has(h.id)) {
+          fused.add(h.id);
+          head.push({ id: h.id, score: looseScore / (1 + (i + 1) * 1e-3) });
+        }
+      fusedCount = head.length;
       const tailScore = (head.at(-1)?.score ?? 0) / 2;
       for (const h of lexicalHits)
         if (!fused.has(h.id))
@@ -320,7 +360,9 @@ export class HybridRetriever {
         if (args.facets && doc !== undefined && lexical !== null) countFacets(facets, doc);
       }
     }
-    const total = mode === "semantic" ? semanticHits.length : (lexical?.total ?? 0) + semanticOnly;
+    const looseCounted = looseOnly.filter((h) => !semanticRank.has(h.id)).length;
+    const total =
+      mode === "semantic" ? semanticHits.length : (lexical?.total ?? 0) + semanticOnly + looseCounted;
     return {
       ranked: ranked.slice(0, Math.max(args.size, this.depth)),
       total,
@@ -328,6 +370,7 @@ export class HybridRetriever {
       lexicalIds: lexicalHits.map((h) => h.id),
       semanticIds: (semantic ?? []).map((h) => h.id),
       semanticKeptIds: semanticHits.map((h) => h.id),
+      looseIds: looseOnly.map((h) => h.id),
       facets,
       intent,
       rankingIntent,
