@@ -8,6 +8,7 @@ import { runPaymentRiskBench } from "./payment-risk.bench.ts";
 import { runLogisticsBench } from "./logistics.bench.ts";
 import { runPricingBench } from "./pricing.bench.ts";
 import { runRecommendationBench } from "./recommendation.bench.ts";
+import { runLifecycleBench } from "./product-lifecycle.bench.ts";
 import { repoRoot } from "./lib/processes.ts";
 
 /**
@@ -36,6 +37,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   logistics: () => runLogisticsBench(settings),
   pricing: () => runPricingBench(settings),
   recommendation: () => runRecommendationBench(settings),
+  lifecycle: () => runLifecycleBench({ rounds: Math.max(settings.rounds, 10) }),
 };
 const chosen = values.suite === "all" ? Object.keys(suites) : [values.suite];
 const resultsDir = join(repoRoot, "bench/results");

@@ -5,6 +5,7 @@ import {
   databaseEnvShape,
   instanceContainer,
   parseEnv,
+  productEventsFromEnv,
   referenceById,
   type SubgraphDefinition,
 } from "@aisle/kit";
@@ -13,6 +14,8 @@ import { CatalogService } from "./catalog.service.ts";
 import { openCatalog } from "./catalog.database.ts";
 import { CategoryResolver } from "./category.resolver.ts";
 import { createCatalogLoaders } from "./loaders.ts";
+import { ProductLifecycleResolver } from "./product-lifecycle.resolver.ts";
+import { ProductLifecycleService } from "./product-lifecycle.service.ts";
 import { ProductResolver } from "./product.resolver.ts";
 
 export { CatalogService } from "./catalog.service.ts";
@@ -31,7 +34,7 @@ export const catalogSubgraph: SubgraphDefinition = {
   defaultPort: 4001,
   async create({ env, log }) {
     const config = parseEnv(catalogEnvShape, env);
-    const { db, store } = await openCatalog(
+    const { db, store, repository } = await openCatalog(
       {
         databaseUrl: config.DATABASE_URL,
         databaseSchema: config.DATABASE_SCHEMA,
@@ -40,23 +43,35 @@ export const catalogSubgraph: SubgraphDefinition = {
       },
       log,
     );
+    const events = productEventsFromEnv(env, log);
+    const lifecycle = new ProductLifecycleService(store, repository, events.bus);
+    // Other replicas' writes reach this one's read cache through the same events.
+    const unsubscribe = events.bus.subscribe("catalog", (change) => lifecycle.applyRemote(change));
+    const close = async () => {
+      unsubscribe();
+      await Promise.allSettled([events.release(), db.close()]);
+    };
     const service = new CatalogService(store);
     const loaders = createCatalogLoaders(service);
     const resolvers = [
       new ProductResolver(service, loaders),
+      new ProductLifecycleResolver(lifecycle, store),
       new CategoryResolver(service, loaders),
       new BrandResolver(loaders),
     ];
     const schema = await buildFederatedSchema({
-      resolvers: [ProductResolver, CategoryResolver, BrandResolver],
+      resolvers: [ProductResolver, ProductLifecycleResolver, CategoryResolver, BrandResolver],
       container: instanceContainer(resolvers),
       references: {
         Product: referenceById(loaders.productById),
         Category: referenceById(loaders.categoryById),
         Brand: referenceById(loaders.brandById),
       },
+    }).catch(async (error: unknown) => {
+      await close();
+      throw error;
     });
     log.info({ products: store.productCount, database: db.kind }, "catalog loaded");
-    return { schema, close: () => db.close() };
+    return { schema, close };
   },
 };

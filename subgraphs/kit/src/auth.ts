@@ -16,6 +16,8 @@ export const Scope = {
   checkout: "service:checkout",
   /** Operations staff tooling: support and admin mutations. */
   ops: "service:ops",
+  /** Catalog managers: create, change and archive products. */
+  catalogManager: "catalog-manager",
 } as const;
 export type Scope = (typeof Scope)[keyof typeof Scope];
 

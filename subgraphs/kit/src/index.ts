@@ -16,6 +16,7 @@ export * from "./server.ts";
 export * from "./subgraph.ts";
 export * from "./money.ts";
 export * from "./ndjson-journal.ts";
+export * from "./product-events.ts";
 export * from "./container.ts";
 export * from "./database.ts";
 export * from "./redis.ts";

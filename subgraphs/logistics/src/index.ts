@@ -5,6 +5,7 @@ import {
   buildFederatedSchema,
   instanceContainer,
   parseEnv,
+  productEventsFromEnv,
   referenceById,
   type SubgraphDefinition,
 } from "@aisle/kit";
@@ -144,10 +145,15 @@ export const logisticsSubgraph: SubgraphDefinition = {
       },
       "logistics ready",
     );
+    // Catalog writes: stock records for new products, none for archived ones.
+    const events = productEventsFromEnv(env, log);
+    const unsubscribe = events.bus.subscribe("logistics", async (change) => stock.applyProductChange(change));
     return {
       schema,
       readiness: [deliveryModel.readiness(), demandModel.readiness()],
       close: async () => {
+        unsubscribe();
+        await events.release();
         await tracking.close();
         await deliveryModel.close();
         await demandModel.close();

@@ -1,3 +1,4 @@
+import type { ProductChange } from "@aisle/kit";
 import {
   marketFor,
   roadKm,
@@ -37,6 +38,8 @@ export function bandOf(units: number): { band: StockBand; label: string } {
  */
 export class StockService {
   readonly #warehouses: ReadonlyMap<string, Warehouse>;
+  /** Stock records of products changed after start (product-change events); null once archived. */
+  readonly #changed = new Map<string, ProductLogistics | null>();
 
   constructor(
     private readonly world: World,
@@ -50,7 +53,30 @@ export class StockService {
   }
 
   product(id: string): ProductLogistics | null {
-    return this.logistics.product(id);
+    const changed = this.#changed.get(id);
+    return changed !== undefined ? changed : this.logistics.product(id);
+  }
+
+  /**
+   * Applies a catalog change: a new product gets a stock record with no units yet (stock arrives with goods
+   * receipts) and the unit weight of a product of its category; a changed one keeps its record; an archived
+   * one has none, so it shows no availability and cannot be quoted for delivery.
+   */
+  applyProductChange(change: ProductChange): void {
+    if (change.kind === "archived") {
+      this.#changed.set(change.productId, null);
+      return;
+    }
+    if (this.product(change.productId) !== null) return;
+    const sibling = this.world.products.find((p) => p.categoryId === change.product.categoryId);
+    const unitWeightKg =
+      (sibling === undefined ? null : this.logistics.product(sibling.id))?.unitWeightKg ?? 1;
+    this.#changed.set(change.productId, {
+      productId: change.productId,
+      unitWeightKg,
+      totalStock: 0,
+      stock: [],
+    });
   }
 
   /** Mean units sold per day over the last 28 days (the market's state), 0 when unknown. */

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import {
   buildFederatedSchema,
   instanceContainer,
+  productEventsFromEnv,
   type ReadinessCheck,
   type SubgraphDefinition,
 } from "@aisle/kit";
@@ -124,10 +125,31 @@ export const pricingSubgraph: SubgraphDefinition = {
       },
       "pricing ready",
     );
+    // Catalog writes: a new product is priced from its list price with cold-start features (no sales yet,
+    // stock unknown); a changed one from its new list price; an archived one is priced no more.
+    const events = productEventsFromEnv(env, log);
+    const unsubscribe = events.bus.subscribe("pricing", async (change) => {
+      store.apply(change);
+      if (change.kind === "created") {
+        await features.write(productDemandFeatures, [
+          [
+            change.productId,
+            {
+              stockLevel: -1,
+              regularUnitsPerDay7: 0,
+              regularUnitsPerDay28: 0,
+              lastPriceMinor: change.product.listPriceMinor,
+            },
+          ],
+        ]);
+      }
+    });
     return {
       schema,
       readiness,
       close: async () => {
+        unsubscribe();
+        await events.release();
         stopKeeper();
         if (model !== null) {
           liveModels.delete(model);

@@ -17,8 +17,11 @@ export interface ItemFacts {
  */
 export class CatalogFacts {
   readonly #items = new Map<string, ItemFacts>();
-  /** Ids the catalog subgraph resolves (it serves the same demo world): the only ids `upsert` accepts. */
-  readonly #catalogIds: ReadonlySet<string>;
+  /**
+   * Ids the catalog subgraph resolves: the demo world at start, then as product-change events say (`admit`,
+   * `remove`). The only ids `upsert` accepts.
+   */
+  readonly #catalogIds: Set<string>;
   readonly #categoryNames = new Map<string, string>();
   readonly #departmentOf = new Map<string, string>();
   readonly #leafMedian = new Map<string, number>();
@@ -82,6 +85,23 @@ export class CatalogFacts {
    */
   inCatalog(id: string): boolean {
     return this.#catalogIds.has(id);
+  }
+
+  /** Marks a product as resolved by the catalog (a product-change event said it was created). */
+  admit(id: string): void {
+    this.#catalogIds.add(id);
+  }
+
+  /** Forgets an archived product: no longer accepted, no longer an item. */
+  remove(id: string): void {
+    this.#catalogIds.delete(id);
+    const existing = this.#items.get(id);
+    if (existing === undefined) return;
+    this.#items.delete(id);
+    this.#byLeaf.set(
+      existing.categoryId,
+      (this.#byLeaf.get(existing.categoryId) ?? []).filter((other) => other !== id),
+    );
   }
 
   /** Adds or replaces an item; the department comes from the category tree. */

@@ -1,6 +1,14 @@
 import "reflect-metadata";
 import { z } from "zod";
-import { buildFederatedSchema, env, instanceContainer, parseEnv, type SubgraphDefinition } from "@aisle/kit";
+import {
+  buildFederatedSchema,
+  env,
+  instanceContainer,
+  parseEnv,
+  productEventsFromEnv,
+  RequestContext,
+  type SubgraphDefinition,
+} from "@aisle/kit";
 import { DEFAULT_MODELS_DIR, featureStoreEnvShape, ModelRegistry, modelOptionsFromEnv } from "@aisle/ml";
 import {
   ActivityStore,
@@ -131,10 +139,24 @@ export const recommendationSubgraph: SubgraphDefinition = {
           Product: { __resolveReference: (reference: { id: string }) => ({ id: reference.id }) },
         },
       });
+      // Catalog writes: new and changed products get an item vector, archived ones leave the index.
+      const events = productEventsFromEnv(source, log);
+      const unsubscribe = events.bus.subscribe("recommendation", (change) =>
+        service.applyProductChange(
+          new RequestContext(
+            `product-change:${change.productId}@${change.version}`,
+            { userId: null, scopes: [] },
+            log,
+          ),
+          change,
+        ),
+      );
       return {
         schema,
         readiness: [models.userTower.readiness(), models.ranker.readiness()],
         close: async () => {
+          unsubscribe();
+          await events.release();
           await models.close();
           if (ownsActivityStore(store)) await store.close();
         },

@@ -57,6 +57,8 @@ export class ProductRecommendationsResolver {
 
   @Authorized(Rule.scope(Scope.ops))
   @Mutation(() => RecommendedProductType, {
+    deprecationReason:
+      "Use the catalog's createProduct / updateProduct: their product-change event upserts the item here.",
     description:
       "Updates a catalog product in the recommendation index (scope service:ops): its item vector is computed " +
       "from its attributes and upserted into the ANN index, so it is recommended as such at once. A product " +

@@ -5,6 +5,7 @@ import {
   defineLoader,
   ErrorCode,
   type LoaderSpec,
+  type ProductChange,
   type RequestContext,
 } from "@aisle/kit";
 import { decodeActivity, type ActivityStore, type DecodedActivity } from "@aisle/user-profile";
@@ -239,6 +240,28 @@ export class RecommendationService {
     });
     this.deps.index.upsert(facts.id, vector);
     return facts;
+  }
+
+  /**
+   * Applies a product-change event from the catalog: a created or updated product is admitted and upserted
+   * (facts and item vector), an archived one leaves the facts and the ANN index.
+   */
+  async applyProductChange(ctx: RequestContext, change: ProductChange): Promise<void> {
+    if (change.kind === "archived") {
+      this.deps.catalog.remove(change.productId);
+      this.deps.index.remove(change.productId);
+      return;
+    }
+    const p = change.product;
+    this.deps.catalog.admit(p.id);
+    await this.upsertItem(ctx, {
+      id: p.id,
+      title: p.title,
+      categoryId: p.categoryId,
+      brandId: p.brand.id,
+      tier: p.brand.tier,
+      priceMinor: p.listPriceMinor,
+    });
   }
 
   #similarity(a: Candidate, b: Candidate): number {

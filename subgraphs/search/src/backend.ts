@@ -139,6 +139,10 @@ export interface SearchBackend {
     vectors: readonly Float32Array[],
     onProgress?: (done: number, total: number) => void,
   ): Promise<IndexReport>;
+  /** Adds or replaces one document (a product-change event); searchable when this resolves. */
+  upsert(doc: SearchDocument, vector: Float32Array): Promise<void>;
+  /** Removes one document (an archived product); absent ids are fine. Gone from results when this resolves. */
+  remove(id: string): Promise<void>;
   lexical(request: LexicalRequest): Promise<LexicalResult>;
   /** The `size` nearest documents passing the filters, by cosine similarity. */
   vector(vector: Float32Array, filters: ResolvedFilters, size: number): Promise<VectorHit[]>;

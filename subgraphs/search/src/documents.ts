@@ -1,3 +1,4 @@
+import type { ProductSnapshot } from "@aisle/kit";
 import type { World } from "@aisle/world";
 
 /** One product as the search index sees it (denormalised from the catalog at index time). */
@@ -54,4 +55,29 @@ export function documentsFromWorld(world: World): SearchDocument[] {
       createdAt: p.createdAt,
     };
   });
+}
+
+/**
+ * The document of a product from a product-change event. Its popularity is its category's share as indexed
+ * at start (0 for a category that had no products then).
+ */
+export function documentFromSnapshot(
+  p: ProductSnapshot,
+  categoryName: string,
+  popularity: number,
+): SearchDocument {
+  return {
+    id: p.id,
+    title: p.title,
+    description: "",
+    categoryId: p.categoryId,
+    categoryName,
+    categoryPath: p.categoryPath,
+    brandId: p.brand.id,
+    brandName: p.brand.name,
+    attributes: p.attributes,
+    priceMinor: p.listPriceMinor,
+    popularity,
+    createdAt: p.createdAt,
+  };
 }

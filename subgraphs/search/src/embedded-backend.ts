@@ -47,6 +47,8 @@ export class EmbeddedBackend implements SearchBackend {
   #dim = 0;
   #engine = EmbeddedBackend.#newEngine();
   #titles: { key: string; row: number }[] = [];
+  /** Rows of removed documents (archived products): skipped by browse and vector scans. */
+  #removed = new Set<number>();
 
   static #newEngine(): MiniSearch<IndexedFields> {
     return new MiniSearch<IndexedFields>({
@@ -83,14 +85,7 @@ export class EmbeddedBackend implements SearchBackend {
         return;
       }
       seen.add(doc.id);
-      engine.add({
-        id: String(kept.length),
-        title: doc.title,
-        categoryName: doc.categoryName,
-        brandName: doc.brandName,
-        attributesText: doc.attributes.map((a) => a.value).join(" "),
-        description: doc.description,
-      });
+      engine.add(fieldsOf(doc, kept.length));
       kept.push(doc);
       keptVectors.push(vector as Float32Array);
       if (onProgress !== undefined && (kept.length % 1000 === 0 || i === docs.length - 1))
@@ -104,10 +99,43 @@ export class EmbeddedBackend implements SearchBackend {
     this.#byId = new Map(kept.map((d, row) => [d.id, row]));
     this.#vectors = matrix;
     this.#dim = dim;
+    this.#removed = new Set();
     this.#titles = kept
       .map((d, row) => ({ key: normalizeText(d.title), row }))
       .sort((a, b) => (a.key < b.key ? -1 : 1));
     return { indexed: kept.length, errors, tookMs: performance.now() - started };
+  }
+
+  async upsert(doc: SearchDocument, vector: Float32Array): Promise<void> {
+    if (vector.length !== this.#dim)
+      throw new Error(`vector has ${vector.length} dims, the index ${this.#dim}`);
+    let row = this.#byId.get(doc.id);
+    if (row === undefined) {
+      row = this.#docs.length;
+      const grown = new Float32Array((row + 1) * this.#dim);
+      grown.set(this.#vectors);
+      this.#vectors = grown;
+      this.#docs.push(doc);
+      this.#byId.set(doc.id, row);
+      this.#engine.add(fieldsOf(doc, row));
+    } else {
+      this.#docs[row] = doc;
+      this.#engine.replace(fieldsOf(doc, row));
+      this.#titles = this.#titles.filter((t) => t.row !== row);
+    }
+    this.#vectors.set(vector, row * this.#dim);
+    const key = normalizeText(doc.title);
+    const at = this.#titles.findIndex((t) => t.key > key);
+    this.#titles.splice(at === -1 ? this.#titles.length : at, 0, { key, row });
+  }
+
+  async remove(id: string): Promise<void> {
+    const row = this.#byId.get(id);
+    if (row === undefined) return;
+    this.#engine.discard(String(row));
+    this.#byId.delete(id);
+    this.#removed.add(row);
+    this.#titles = this.#titles.filter((t) => t.row !== row);
   }
 
   /** The indexed document with this id. */
@@ -117,7 +145,7 @@ export class EmbeddedBackend implements SearchBackend {
   }
 
   get size(): number {
-    return this.#docs.length;
+    return this.#docs.length - this.#removed.size;
   }
 
   async lexical(request: LexicalRequest): Promise<LexicalResult> {
@@ -153,7 +181,9 @@ export class EmbeddedBackend implements SearchBackend {
 
   /** An empty query with filters: every passing document, most popular first. */
   #browse(request: LexicalRequest, facets: ReturnType<typeof emptyFacets>): LexicalResult {
-    const passing = this.#docs.filter((d) => passesFilters(d, request.filters));
+    const passing = this.#docs.filter(
+      (d, row) => !this.#removed.has(row) && passesFilters(d, request.filters),
+    );
     if (request.facets) for (const d of passing) countFacets(facets, d);
     const hits = passing
       .map((d) => ({ id: d.id, score: d.popularity, highlight: null }))
@@ -175,6 +205,7 @@ export class EmbeddedBackend implements SearchBackend {
     const m = this.#vectors;
     let floor = -Infinity;
     for (let row = 0; row < this.#docs.length; row += 1) {
+      if (this.#removed.has(row)) continue;
       let s = 0;
       const base = row * dim;
       for (let j = 0; j < dim; j += 1) s += (m[base + j] as number) * (vector[j] as number);
@@ -232,4 +263,16 @@ export class EmbeddedBackend implements SearchBackend {
   async close(): Promise<void> {
     // Nothing held outside the heap.
   }
+}
+
+/** What MiniSearch indexes for one document, under its row number. */
+function fieldsOf(doc: SearchDocument, row: number): IndexedFields {
+  return {
+    id: String(row),
+    title: doc.title,
+    categoryName: doc.categoryName,
+    brandName: doc.brandName,
+    attributesText: doc.attributes.map((a) => a.value).join(" "),
+    description: doc.description,
+  };
 }

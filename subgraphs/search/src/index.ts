@@ -4,7 +4,9 @@ import {
   buildFederatedSchema,
   instanceContainer,
   parseEnv,
+  productEventsFromEnv,
   type Logger,
+  type ProductChange,
   type SubgraphDefinition,
   type SubgraphParts,
 } from "@aisle/kit";
@@ -16,6 +18,7 @@ import { documentsFromWorld } from "./documents.ts";
 import { EmbeddedBackend } from "./embedded-backend.ts";
 import { buildSearchEngine, type SearchEngine } from "./engine.ts";
 import { OpenSearchBackend } from "./opensearch-backend.ts";
+import { applyProductChange, type SearchIndexTarget } from "./product-changes.ts";
 import { LtrRanker, RANKER_MODEL } from "./ltr-ranker.ts";
 import { LinearReranker } from "./reranker.ts";
 import { SearchResolver } from "./search.resolver.ts";
@@ -47,6 +50,8 @@ export interface SearchParts extends SubgraphParts {
   readonly engine: SearchEngine;
   readonly encoder: TextEncoder;
   readonly service: SearchService;
+  /** Applies one product-change event to the index (what the bus subscription calls; tests call it directly). */
+  readonly applyProductChange: (change: ProductChange) => Promise<void>;
 }
 
 /** Builds the search subgraph from its environment: loads the models, indexes the demo world, builds the schema. */
@@ -123,17 +128,32 @@ export async function createSearchParts(
     resolvers: [SearchResolver],
     container: instanceContainer([new SearchResolver(service)]),
   });
+  // Catalog writes reach the index as product-change events.
+  const events = productEventsFromEnv(source, log);
+  const popularity = new Map<string, number>();
+  for (const d of docs) popularity.set(d.categoryId, d.popularity);
+  const target: SearchIndexTarget = {
+    backend,
+    corpus: engine.corpus,
+    encoder,
+    categoryNames: new Map(world.categories.map((c) => [c.id, c.name])),
+    brandNames: brands,
+    popularity,
+  };
+  const unsubscribe = events.bus.subscribe("search", (change) => applyProductChange(target, change));
   return {
     schema,
     engine,
     encoder,
     service,
+    applyProductChange: (change) => applyProductChange(target, change),
     readiness: [
       encoder.model.readiness(),
       { name: `search:${backend.name}`, check: async () => engine.corpus.size > 0 },
     ],
     close: async () => {
-      await Promise.allSettled([backend.close(), encoder.close(), ranker?.close()]);
+      unsubscribe();
+      await Promise.allSettled([events.release(), backend.close(), encoder.close(), ranker?.close()]);
     },
   };
 }

@@ -193,22 +193,7 @@ export class OpenSearchBackend implements SearchBackend {
       docs.slice(start, start + this.#bulkSize).forEach((doc, k) => {
         const vector = vectors[start + k];
         body.push({ index: { _index: index, _id: doc.id } });
-        body.push({
-          id: doc.id,
-          title: doc.title,
-          category_name: doc.categoryName,
-          brand_name: doc.brandName,
-          attributes_text: doc.attributes.map((a) => a.value).join(" "),
-          description: doc.description,
-          category_id: doc.categoryId,
-          category_path: doc.categoryPath,
-          brand_id: doc.brandId,
-          attr_pairs: doc.attributes.map((a) => `${a.name}${PAIR}${a.value}`),
-          price_minor: doc.priceMinor,
-          popularity: doc.popularity,
-          ...(doc.createdAt === "" ? {} : { created_at: doc.createdAt }),
-          vector: vector === undefined ? null : Array.from(vector),
-        });
+        body.push(sourceOf(doc, vector));
       });
       const response = await this.client.bulk({ body: body as never });
       for (const item of response.body.items) {
@@ -242,6 +227,23 @@ export class OpenSearchBackend implements SearchBackend {
     });
     for (const old of previous) await this.client.indices.delete({ index: old });
     return { indexed, errors, tookMs: performance.now() - started };
+  }
+
+  async upsert(doc: SearchDocument, vector: Float32Array): Promise<void> {
+    await this.client.index({
+      index: this.options.alias,
+      id: doc.id,
+      body: sourceOf(doc, vector) as never,
+      refresh: true,
+    });
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.client.delete({ index: this.options.alias, id, refresh: true });
+    } catch (error) {
+      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 404) throw error;
+    }
   }
 
   // Each search call is a span (`opensearch <kind>`): with no tracer provider these are no-ops.
@@ -376,4 +378,24 @@ export class OpenSearchBackend implements SearchBackend {
   async close(): Promise<void> {
     await this.client.close();
   }
+}
+
+/** The indexed source of one document: what `index` bulk-writes and `upsert` writes one at a time. */
+function sourceOf(doc: SearchDocument, vector: Float32Array | undefined): Record<string, unknown> {
+  return {
+    id: doc.id,
+    title: doc.title,
+    category_name: doc.categoryName,
+    brand_name: doc.brandName,
+    attributes_text: doc.attributes.map((a) => a.value).join(" "),
+    description: doc.description,
+    category_id: doc.categoryId,
+    category_path: doc.categoryPath,
+    brand_id: doc.brandId,
+    attr_pairs: doc.attributes.map((a) => `${a.name}${PAIR}${a.value}`),
+    price_minor: doc.priceMinor,
+    popularity: doc.popularity,
+    ...(doc.createdAt === "" ? {} : { created_at: doc.createdAt }),
+    vector: vector === undefined ? null : Array.from(vector),
+  };
 }

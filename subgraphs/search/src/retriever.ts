@@ -75,6 +75,16 @@ export class Corpus {
   vector(id: string): Float32Array | undefined {
     return this.#docs.get(id)?.vector;
   }
+
+  /** Adds or replaces a document (a product-change event). Category centroids stay as built at start. */
+  put(doc: SearchDocument, vector: Float32Array): void {
+    this.#docs.set(doc.id, { doc, vector });
+  }
+
+  /** Forgets a document (an archived product). */
+  remove(id: string): void {
+    this.#docs.delete(id);
+  }
 }
 
 export function dot(a: Float32Array, b: Float32Array): number {

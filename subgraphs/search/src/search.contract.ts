@@ -266,6 +266,30 @@ export function searchContract(label: string, start: () => Promise<SearchParts>)
       expect(new Set(ids(signedIn.s))).not.toEqual(new Set());
     });
 
+    it("indexes a product from its change event and drops it when archived", async () => {
+      const product = {
+        id: "contract-new-1",
+        sku: "CN-1",
+        title: "Zephyrwick Trail Lantern",
+        description: "",
+        categoryId: "c-wireless-earbuds",
+        categoryPath: ["c-electronics", "c-wireless-earbuds"],
+        brand: { id: "b-zephyrwick", name: "Zephyrwick", tier: "mid" as const },
+        attributes: [{ name: "Color", value: "Black" }],
+        imageUrls: [],
+        listPriceMinor: 2_999,
+        createdAt: "2026-01-01T00:00:00.000Z",
+      };
+      const at = "2026-01-01T00:00:00.000Z";
+      expect(ids((await search("Zephyrwick lantern", { first: 5 })).s)).not.toContain(product.id);
+      await parts.applyProductChange({ kind: "created", productId: product.id, version: 1, product, at });
+      const found = await search("Zephyrwick lantern", { first: 5 });
+      expect(ids(found.s)[0]).toBe(product.id);
+      await parts.applyProductChange({ kind: "archived", productId: product.id, version: 2, product, at });
+      expect(ids((await search("Zephyrwick lantern", { first: 5 })).s)).not.toContain(product.id);
+      expect(parts.engine.corpus.doc(product.id)).toBeUndefined();
+    });
+
     it("embeds the query once per request, however many searches the request holds", async () => {
       const before = parts.encoder.model.stats.runs;
       const r = await run(
