@@ -65,7 +65,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
 /**
  * Runs a server as a process: starts it, logs where it listens, and shuts it down gracefully on SIGTERM or
- * SIGINT. A configuration error is printed plainly and the process exits 1.
+ * SIGINT. A configuration error is printed plainly and the process exits 1. A failed start exits at once:
+ * open handles (a reconnecting Redis client, model sessions) would otherwise keep a process alive that
+ * never listens, and an orchestrator would not restart it.
  */
 export async function runUntilSignalled(start: () => Promise<RunningServer>, log: Logger): Promise<void> {
   let running: RunningServer;
@@ -77,8 +79,7 @@ export async function runUntilSignalled(start: () => Promise<RunningServer>, log
     } else {
       log.fatal({ err: error }, "failed to start");
     }
-    process.exitCode = 1;
-    return;
+    process.exit(1);
   }
   const stop = (signal: NodeJS.Signals): void => {
     log.info({ signal }, "shutting down");

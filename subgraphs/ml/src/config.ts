@@ -2,7 +2,7 @@ import { z } from "zod";
 import { env, parseEnv, type Logger } from "@aisle/kit";
 import type { BatchedModelOptions } from "./batched-model.ts";
 import { MemoryFeatureBackend, RedisFeatureBackend } from "./feature-backends.ts";
-import { FeatureStore } from "./feature-store.ts";
+import { FeatureStore, featureWriteBoundMs } from "./feature-store.ts";
 
 /** Feature store settings (spread into a subgraph's env shape, or read with featureStoreConfigFromEnv). */
 export const featureStoreEnvShape = {
@@ -36,7 +36,7 @@ export function createFeatureStore(config: FeatureStoreConfig, log?: Logger): Fe
     config.FEATURE_STORE === "redis"
       ? new RedisFeatureBackend({
           url: config.REDIS_URL,
-          commandTimeoutMs: config.FEATURE_STORE_TIMEOUT_MS,
+          commandTimeoutMs: featureWriteBoundMs(config.FEATURE_STORE_TIMEOUT_MS),
           ...(log === undefined ? {} : { log }),
         })
       : new MemoryFeatureBackend();

@@ -5,6 +5,7 @@ import { blackHole, closedPort, tcpProxy } from "@aisle/kit/testing";
 import { RedisFeatureBackend } from "./feature-backends.ts";
 import { demand, featureStoreContract, ManualClock } from "./feature-store.contract.ts";
 import { FeatureStore } from "./feature-store.ts";
+import { createFeatureStore, featureStoreConfigFromEnv } from "./config.ts";
 import { deleteRedisKeys } from "../../../tests/redis-cleanup.ts";
 import { startOwnRedis } from "../../../tests/redis-server.ts";
 
@@ -171,6 +172,30 @@ describe("FeatureStore on a Redis that restarts empty", () => {
       expect(rebuilt).toMatchObject({ degraded: false, missing: [] });
       expect(rebuilt.values[0]?.views7d).toBe(7);
     } finally {
+      await store.close();
+      await redis.stop();
+    }
+  });
+
+  it("a write slower than the read timeout still lands (a start-up seed on a busy machine)", async () => {
+    const redis = await startOwnRedis();
+    // The defaults: reads are bounded at 50 ms, writes at the store's 500 ms write bound.
+    const store = createFeatureStore(
+      featureStoreConfigFromEnv({
+        FEATURE_STORE: "redis",
+        REDIS_URL: redis.url,
+        FEATURE_KEY_NAMESPACE: PREFIX,
+      }),
+    );
+    const pauser = new Redis(redis.url);
+    try {
+      expect(await store.connect(5_000)).toBe(true);
+      // Redis holds every write for 150 ms: longer than the read timeout, well inside the write bound.
+      await pauser.call("CLIENT", "PAUSE", "150", "WRITE");
+      await store.write(demand, [["p1", { views7d: 3 }]]);
+      expect((await store.read(demand, ["p1"])).values[0]?.views7d).toBe(3);
+    } finally {
+      pauser.disconnect();
       await store.close();
       await redis.stop();
     }

@@ -83,6 +83,15 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
+ * Bound on writes and marker calls: they are off the read path, so they get at least 500 ms. A Redis
+ * backend's own command timeout must be this bound, not the read timeout, or a start-up seed on a busy
+ * machine fails after the read timeout (50 ms by default).
+ */
+export function featureWriteBoundMs(readTimeoutMs: number): number {
+  return Math.max(readTimeoutMs, 500);
+}
+
+/**
  * Features by entity id, from a backend (Redis or memory) behind a small in-process cache with a TTL.
  * Reads of many ids are one round trip (MGET); concurrent misses of the same key share one fetch; a backend
  * that fails or is slower than `timeoutMs` makes the read degrade to the last cached values or the set's
@@ -119,9 +128,8 @@ export class FeatureStore {
         : undefined;
   }
 
-  /** Bound on writes and marker calls: they are off the read path, so they get at least 500 ms. */
   get #writeBoundMs(): number {
-    return Math.max(this.timeoutMs, 500);
+    return featureWriteBoundMs(this.timeoutMs);
   }
 
   get backendKind(): FeatureBackend["kind"] {

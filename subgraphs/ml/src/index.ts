@@ -59,6 +59,7 @@ export {
 } from "./feature-backends.ts";
 export {
   FeatureStore,
+  featureWriteBoundMs,
   type BuildState,
   type FeatureRead,
   type FeatureReadOne,

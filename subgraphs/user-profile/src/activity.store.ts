@@ -1,4 +1,10 @@
-import { FeatureStore, MemoryFeatureBackend, RedisFeatureBackend, type FeatureStoreConfig } from "@aisle/ml";
+import {
+  FeatureStore,
+  featureWriteBoundMs,
+  MemoryFeatureBackend,
+  RedisFeatureBackend,
+  type FeatureStoreConfig,
+} from "@aisle/ml";
 import type { Logger } from "@aisle/kit";
 import { behaviourFor, type World } from "@aisle/world";
 import { TRIMMED, type EventStream } from "./event-stream.ts";
@@ -83,7 +89,7 @@ export function activityFeatureStore(
   const store = new FeatureStore({
     backend: new RedisFeatureBackend({
       url: config.REDIS_URL,
-      commandTimeoutMs: config.FEATURE_STORE_TIMEOUT_MS,
+      commandTimeoutMs: featureWriteBoundMs(config.FEATURE_STORE_TIMEOUT_MS),
       ...(log === undefined ? {} : { log }),
     }),
     namespace: config.FEATURE_KEY_NAMESPACE,
