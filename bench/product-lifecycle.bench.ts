@@ -1,4 +1,4 @@
-import { createLogger } from "@aisle/kit";
+import { createLogger, Redis } from "@aisle/kit";
 import { signToken } from "@aisle/gateway";
 import { demoWorld } from "@aisle/world";
 import { startLocalSupergraph } from "../scripts/local-supergraph.ts";
@@ -39,6 +39,7 @@ function quantiles(values: number[]): { p50: number; p90: number; max: number } 
 export async function runLifecycleBench(options: { rounds: number }): Promise<LifecycleBenchResult> {
   const log = createLogger("bench", "error");
   const events = process.env["PRODUCT_EVENTS"] ?? "memory";
+  const streamKey = `bench:product-events:${process.pid}:${Date.now()}`;
   const supergraph = await startLocalSupergraph({
     port: 0,
     log,
@@ -46,7 +47,7 @@ export async function runLifecycleBench(options: { rounds: number }): Promise<Li
       ...process.env,
       LOG_LEVEL: "error",
       RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000000",
-      PRODUCT_EVENTS_KEY: `bench:product-events:${process.pid}:${Date.now()}`,
+      PRODUCT_EVENTS_KEY: streamKey,
     },
   });
   const headers = {
@@ -107,6 +108,13 @@ export async function runLifecycleBench(options: { rounds: number }): Promise<Li
     }
   } finally {
     await supergraph.close();
+    if (events === "redis") {
+      const redis = new Redis(
+        process.env["PRODUCT_EVENTS_REDIS_URL"] ?? process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379",
+      );
+      await redis.del(streamKey).catch(() => undefined);
+      redis.disconnect();
+    }
   }
   const result = {
     events,

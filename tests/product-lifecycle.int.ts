@@ -157,4 +157,29 @@ describe("product lifecycle through the gateway", () => {
     );
     expect(neighbour.body.data?.product.similar.map((r) => r.product.id)).not.toContain(NEW_ID);
   });
+
+  it("archives a demo product: gone from bought-together lists, search and the catalog", async () => {
+    const BOUGHT = `query($id: ID!) { product(id: $id) { boughtTogether(first: 10) { product { id } } } }`;
+    type Bought = { product: { boughtTogether: { product: { id: string } }[] } | null };
+    const before = await postGraphQL<Bought>(supergraph.url, BOUGHT, { id: template.id }, shopper);
+    const victim = before.body.data?.product?.boughtTogether[0]?.product.id;
+    expect(victim).toBeDefined();
+    const title = world.products.find((p) => p.id === victim)!.title;
+    const archived = await postGraphQL(supergraph.url, ARCHIVE, { id: victim, v: 1 }, manager);
+    expect(archived.body).toEqual({ data: { archiveProduct: { id: victim, version: 2 } } });
+    const after = await postGraphQL<Bought>(supergraph.url, BOUGHT, { id: template.id }, shopper);
+    expect(after.body.errors).toBeUndefined();
+    expect(after.body.data?.product?.boughtTogether.map((r) => r.product.id)).not.toContain(victim);
+    const found = await postGraphQL<{
+      product: unknown;
+      search: { edges: { node: { product: { id: string } } }[] };
+    }>(
+      supergraph.url,
+      `query($id: ID!, $q: String!) { product(id: $id) { id } search(query: $q, first: 20) { edges { node { product { id } } } } }`,
+      { id: victim, q: title },
+      shopper,
+    );
+    expect(found.body.data?.product).toBeNull();
+    expect(found.body.data?.search.edges.map((e) => e.node.product.id)).not.toContain(victim);
+  });
 });

@@ -186,6 +186,7 @@ export class RecommendationService {
     const top = co[0]?.weight ?? 1;
     for (const item of co) {
       if (out.length >= first) break;
+      if (catalog.item(item.id) === null) continue; // archived since the history was recorded
       out.push({
         productId: item.id,
         score: Math.round((item.weight / top) * 10_000) / 10_000,
@@ -198,7 +199,7 @@ export class RecommendationService {
     for (const [rank, category] of categories.slice(0, 3).entries()) {
       for (const [i, id] of interactions.topIn(category).slice(0, first).entries()) {
         if (out.length >= first) break;
-        if (seen.has(id)) continue;
+        if (seen.has(id) || catalog.item(id) === null) continue;
         seen.add(id);
         out.push({
           productId: id,
