@@ -69,6 +69,14 @@ export function taggedCoordinates(supergraphSdl: string): Map<string, Set<string
  * The result is checked with graphql-js's schema validation; an inconsistent tagging (an interface field in,
  * an implementation's field out) throws with the reasons.
  */
+/** A supergraph with no Query field tagged for the contract: there is no contract schema to publish. */
+export class EmptyContractError extends Error {
+  constructor(tag: string) {
+    super(`The "${tag}" contract has no Query field: tag at least one with @tag(name: "${tag}")`);
+    this.name = "EmptyContractError";
+  }
+}
+
 export function contractSchema(apiSchema: GraphQLSchema, supergraphSdl: string, tag: string): GraphQLSchema {
   const tags = taggedCoordinates(supergraphSdl);
   const tagged = (coordinate: string) => tags.get(coordinate)?.has(tag) === true;
@@ -131,7 +139,7 @@ export function contractSchema(apiSchema: GraphQLSchema, supergraphSdl: string, 
   const roots = [apiSchema.getQueryType(), apiSchema.getMutationType(), apiSchema.getSubscriptionType()];
   for (const root of roots) if (root !== null && root !== undefined) reach(root);
   if (!reachable.has(apiSchema.getQueryType()?.name ?? "Query")) {
-    throw new Error(`The "${tag}" contract has no Query field: tag at least one with @tag(name: "${tag}")`);
+    throw new EmptyContractError(tag);
   }
 
   // Filter the printed API schema, so descriptions, defaults and deprecations stay exactly as published.
@@ -240,7 +248,9 @@ export function partnerContractPlugin(
 ): ApolloServerPlugin<GatewayContext> {
   const scope = options.scope ?? Scope.partner;
   const tag = options.tag ?? PARTNER_TAG;
-  let contract: GraphQLSchema | null = null;
+  // "empty": the supergraph tags nothing for the contract, so a partner may run nothing (the gateway still
+  // serves everyone else; `check:schema` is where an empty contract fails).
+  let contract: GraphQLSchema | "empty" | null = null;
   // Apollo hands the same DocumentNode for the same query text (its document cache): check each once.
   let verdicts = new WeakMap<DocumentNode, string[]>();
   return {
@@ -248,7 +258,12 @@ export function partnerContractPlugin(
       return {
         schemaDidLoadOrUpdate({ apiSchema, coreSupergraphSdl }) {
           if (coreSupergraphSdl === undefined) throw new Error("The partner contract needs a supergraph");
-          contract = contractSchema(apiSchema, coreSupergraphSdl, tag);
+          try {
+            contract = contractSchema(apiSchema, coreSupergraphSdl, tag);
+          } catch (error) {
+            if (!(error instanceof EmptyContractError)) throw error;
+            contract = "empty";
+          }
           verdicts = new WeakMap();
         },
       };
@@ -260,7 +275,10 @@ export function partnerContractPlugin(
           if (contract === null) throw new Error("The partner contract was not built");
           let outside = verdicts.get(document);
           if (outside === undefined) {
-            outside = outsideContract(schema, contract, document);
+            outside =
+              contract === "empty"
+                ? [`the ${tag} contract is empty`]
+                : outsideContract(schema, contract, document);
             verdicts.set(document, outside);
           }
           if (outside.length === 0) return;
@@ -271,7 +289,7 @@ export function partnerContractPlugin(
           );
         },
         async responseForOperation({ operation, document, request }) {
-          if (contract === null || !onlyIntrospection(operation)) return null;
+          if (contract === null || contract === "empty" || !onlyIntrospection(operation)) return null;
           const result = await execute({
             schema: contract,
             document,
