@@ -182,6 +182,10 @@ def main() -> None:
     print(f"upper (0.9) quantile coverage {result['upper_coverage']:.3f} over {len(x_test)} item-days")
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+        from common.plot_card import plot_json  # the card's figure beside the JSON (<name>-metrics.png)
+
+        for written in plot_json(args.out):
+            print(f"wrote {written}")
 
 
 if __name__ == "__main__":

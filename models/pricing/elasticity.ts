@@ -1,5 +1,7 @@
+import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { BatchedModel, DEFAULT_MODELS_DIR, ModelRegistry } from "@aisle/ml";
 import { demoWorld, marketFor } from "@aisle/world";
@@ -138,6 +140,10 @@ const report = {
   unknown_product_vs_category_truth_mae: withInterval(
     items.map((i, k) => Math.abs((unknown[k] as number) - i.categoryTruth)),
   ),
+  // Every 10th product's [true, recovered] elasticity, for the card's scatter (models/common/plot_card.py).
+  sample_pairs: items
+    .filter((_, k) => k % 10 === 0)
+    .map((i, k) => [Number(i.truth.toFixed(3)), Number((learned[k * 10] as number).toFixed(3))]),
 };
 const fmt = (m: { value: number; ci95: number[] }) =>
   `${m.value.toFixed(3)} [${(m.ci95[0] as number).toFixed(3)}, ${(m.ci95[1] as number).toFixed(3)}]`;
@@ -147,4 +153,13 @@ process.stdout.write(
     `  bias (learned − true) ${fmt(report.product_elasticity_bias)}, RMSE ${report.product_elasticity_rmse.toFixed(3)}, correlation ${corr.toFixed(3)}\n` +
     `  category MAE ${report.category_elasticity_mae.toFixed(3)} over ${byCategory.size} categories; unknown-product answer vs category truth MAE ${fmt(report.unknown_product_vs_category_truth_mae)}\n`,
 );
-if (values.out !== undefined) await writeFile(resolve(values.out), `${JSON.stringify(report, null, 2)}\n`);
+if (values.out !== undefined) {
+  await writeFile(resolve(values.out), `${JSON.stringify(report, null, 2)}\n`);
+  // The card's figure beside the JSON (<name>-recovered.png).
+  const plotted = spawnSync(
+    "/usr/bin/python3",
+    [fileURLToPath(new URL("../common/plot_card.py", import.meta.url)), resolve(values.out)],
+    { stdio: "inherit" },
+  );
+  if (plotted.status !== 0) throw new Error(`plot_card.py failed (${plotted.status ?? plotted.signal})`);
+}

@@ -209,6 +209,10 @@ def main() -> None:
     if args.out:
         with open(args.out, "w") as f:
             f.write(text + "\n")
+        from common.plot_card import plot_json  # the card's figure beside the JSON (<name>-metrics.png)
+
+        for written in plot_json(args.out):
+            print(f"wrote {written}")
 
 
 if __name__ == "__main__":
