@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_SYNONYMS_FILE, Synonyms, TextEncoder } from "@aisle/search";
+import { prettifyJson } from "../../scripts/models.ts";
 import { trainFromJudgments } from "./ltr.ts";
 
 /**
@@ -87,6 +88,8 @@ try {
     seed: Number(values.seed),
     say,
   });
+  const written = join(registryDir, "search-ranker");
+  await prettifyJson([join(written, "model.json"), join(written, "parity.json")]);
   say(
     `search-ranker: ${spec.description ?? ""} settings ${JSON.stringify(spec.settings)} metrics ${JSON.stringify(spec.metrics)}`,
   );
