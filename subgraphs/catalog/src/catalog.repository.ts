@@ -27,6 +27,8 @@ export interface CatalogRepository {
   update(write: ProductWrite, expectedVersion: number): Promise<StoredProduct>;
   /** Archives a product at `expectedVersion` (same errors as update). */
   archive(id: string, expectedVersion: number): Promise<StoredProduct>;
+  /** Products written since the seed (created, updated or archived), oldest write first: replayed as events at start. */
+  changedSinceSeed(): Promise<(StoredProduct & { readonly archived: boolean })[]>;
   /** One product with its archive state, or null. */
   find(id: string): Promise<(StoredProduct & { readonly archived: boolean }) | null>;
 }
@@ -245,6 +247,15 @@ export class SqlCatalogRepository implements CatalogRepository {
       if (row === undefined) await this.#explainMiss(tx, id, expectedVersion);
       return fromRow(row as ProductRow);
     });
+  }
+
+  async changedSinceSeed() {
+    const rows = await this.db.query<ProductRow>(
+      `SELECT ${PRODUCT_COLUMNS} FROM catalog_product
+       WHERE updated_at > (SELECT at FROM catalog_meta WHERE key = 'seeded')
+       ORDER BY updated_at, id`,
+    );
+    return rows.map((row) => ({ ...fromRow(row), archived: row.archived_at !== null }));
   }
 
   async find(id: string) {

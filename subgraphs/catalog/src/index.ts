@@ -51,6 +51,10 @@ export const catalogSubgraph: SubgraphDefinition = {
       unsubscribe();
       await Promise.allSettled([events.release(), db.close()]);
     };
+    const republished = await lifecycle.republishChanged(log).catch(async (error: unknown) => {
+      await close();
+      throw error;
+    });
     const service = new CatalogService(store);
     const loaders = createCatalogLoaders(service);
     const resolvers = [
@@ -71,7 +75,7 @@ export const catalogSubgraph: SubgraphDefinition = {
       await close();
       throw error;
     });
-    log.info({ products: store.productCount, database: db.kind }, "catalog loaded");
+    log.info({ products: store.productCount, database: db.kind, republished }, "catalog loaded");
     return { schema, close };
   },
 };

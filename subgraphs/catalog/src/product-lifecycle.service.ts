@@ -48,6 +48,20 @@ export class ProductLifecycleService {
     return stored;
   }
 
+  /**
+   * Publishes again every product written since the seed (at start): consumers rebuild from the demo world, so
+   * a restarted search or pricing learns of earlier writes, and a lost stream is refilled. Versions make the
+   * repeats harmless. Returns how many.
+   */
+  async republishChanged(log: Logger): Promise<number> {
+    const changed = await this.repository.changedSinceSeed();
+    for (const product of changed) {
+      const kind = product.archived ? "archived" : product.version === 1 ? "created" : "updated";
+      await this.#publish(log, kind, product);
+    }
+    return changed.length;
+  }
+
   /** Applies another replica's change to this one's read cache (own changes are already there: no-op). */
   async applyRemote(change: ProductChange): Promise<void> {
     if (change.kind === "archived") {

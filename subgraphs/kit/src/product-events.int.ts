@@ -34,7 +34,7 @@ const change = (version: number): ProductChange => ({
 });
 
 describe("RedisProductEventBus", () => {
-  it("fans every change out to each subscriber (two replicas) once, in order, through one stream", async () => {
+  it("fans every change out to each subscriber (two replicas, one late) once, in order, through one stream", async () => {
     const log = createLogger("t", "silent");
     const writer = new RedisProductEventBus({ url, key, log });
     const replicaA = new RedisProductEventBus({ url, key, log });
@@ -42,11 +42,12 @@ describe("RedisProductEventBus", () => {
     const seenA: number[] = [];
     const seenB: number[] = [];
     replicaA.subscribe("search", async (c) => void seenA.push(c.version));
-    replicaB.subscribe("search", async (c) => void seenB.push(c.version));
     try {
-      // Subscriptions pin their start to the stream's end; give them a moment to do so before publishing.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      for (const version of [1, 2, 2, 3]) await writer.publish(change(version));
+      // Replica B subscribes after the first change: it replays it from the stream, then follows.
+      setTimeout(() => replicaB.subscribe("search", async (c) => void seenB.push(c.version)), 50);
+      await writer.publish(change(1));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      for (const version of [2, 2, 3]) await writer.publish(change(version));
       for (let i = 0; i < 100 && (seenA.length < 3 || seenB.length < 3); i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

@@ -60,6 +60,16 @@ describe("InProcessProductEventBus", () => {
     expect(applied).toEqual([1, 3]);
   });
 
+  it("replays what was published before a subscriber came, then follows", async () => {
+    const bus = new InProcessProductEventBus(createLogger("t", "silent"));
+    await bus.publish(change("a", 1));
+    await bus.publish(change("b", 1, "created"));
+    const seen: string[] = [];
+    bus.subscribe("late", async (c) => void seen.push(`${c.productId}@${c.version}`));
+    await bus.publish(change("a", 2));
+    expect(seen).toEqual(["a@1", "b@1", "a@2"]);
+  });
+
   it("stops calling a subscriber once it unsubscribes", async () => {
     const bus = new InProcessProductEventBus(createLogger("t", "silent"));
     const seen: number[] = [];

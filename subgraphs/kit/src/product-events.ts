@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Logger } from "./logger.ts";
-import { redisClient, type Redis } from "./redis.ts";
+import { redisClient, redisCommand, type Redis } from "./redis.ts";
 
 /**
  * Product-change events: the catalog publishes one per committed write; search, recommendation, pricing and
@@ -40,8 +40,9 @@ export interface ProductEventBus {
   /** Resolves once the change is durable on the bus (Redis) or handed to every subscriber (memory). */
   publish(change: ProductChange): Promise<void>;
   /**
-   * Calls `handler` for each change published after this call, at most once per product version and never
-   * for a version older than one already handled (idempotent, ordered per product). Returns the unsubscriber.
+   * Calls `handler` for each change the bus still holds (replay: a consumer that starts late, or restarts,
+   * catches up), then for each change published later; at most once per product version and never for a
+   * version older than one already handled (idempotent, ordered per product). Returns the unsubscriber.
    */
   subscribe(consumer: string, handler: ProductChangeHandler): () => void;
   close(): Promise<void>;
@@ -69,18 +70,25 @@ function idempotent(handler: ProductChangeHandler, log: Logger, consumer: string
   };
 }
 
-/** In one process (the demo and the tests): subscribers are called directly, in order. */
+/** Most changes an in-process bus keeps for late subscribers (the Redis stream's cap, too). */
+export const PRODUCT_EVENTS_KEPT = 100_000;
+
+/** In one process (the demo and the tests): subscribers are called directly, in order; the log is replayed to late ones. */
 export class InProcessProductEventBus implements ProductEventBus {
   readonly kind = "memory";
   readonly #handlers = new Set<ProductChangeHandler>();
+  readonly #log: ProductChange[] = [];
   constructor(private readonly log: Logger) {}
 
   async publish(change: ProductChange): Promise<void> {
+    this.#log.push(change);
+    if (this.#log.length > PRODUCT_EVENTS_KEPT) this.#log.splice(0, this.#log.length - PRODUCT_EVENTS_KEPT);
     await Promise.all([...this.#handlers].map((handler) => handler(change)));
   }
 
   subscribe(consumer: string, handler: ProductChangeHandler): () => void {
     const wrapped = idempotent(handler, this.log, consumer);
+    for (const change of this.#log) void wrapped(change);
     this.#handlers.add(wrapped);
     return () => this.#handlers.delete(wrapped);
   }
@@ -91,9 +99,9 @@ export class InProcessProductEventBus implements ProductEventBus {
 }
 
 /**
- * Redis Streams: `publish` is one XADD (capped with MAXLEN ~); each subscriber reads the stream from the moment
- * it subscribed with its own blocking connection (fan-out: every replica of every consumer applies every
- * change to its own index), and remembers the last id it read so a reconnect resumes where it stopped.
+ * Redis Streams: `publish` is one XADD (capped with MAXLEN ~); each subscriber reads the whole stream from its
+ * start, then follows it, with its own blocking connection (fan-out: every replica of every consumer applies
+ * every change to its own index), and remembers the last id it read so a reconnect resumes where it stopped.
  */
 export class RedisProductEventBus implements ProductEventBus {
   readonly kind = "redis";
@@ -112,15 +120,18 @@ export class RedisProductEventBus implements ProductEventBus {
     this.#writer = redisClient({ url: options.url, name: "product-events:writer", log: options.log });
   }
 
+  /** One XADD, waiting (within 2 s in all) for the connection when it is not up yet. */
   async publish(change: ProductChange): Promise<void> {
-    await this.#writer.xadd(
-      this.options.key,
-      "MAXLEN",
-      "~",
-      String(this.options.maxLen ?? 100_000),
-      "*",
-      "change",
-      JSON.stringify(change),
+    await redisCommand(this.#writer, 2_000, "product-change publish", (client) =>
+      client.xadd(
+        this.options.key,
+        "MAXLEN",
+        "~",
+        String(this.options.maxLen ?? PRODUCT_EVENTS_KEPT),
+        "*",
+        "change",
+        JSON.stringify(change),
+      ),
     );
   }
 
@@ -135,17 +146,10 @@ export class RedisProductEventBus implements ProductEventBus {
     const wrapped = idempotent(handler, this.options.log, consumer);
     let stopped = false;
     const loop = async () => {
-      let lastId = "$";
+      // From the start: what was published before this subscriber existed is replayed (versions make it harmless).
+      let lastId = "0-0";
       while (!stopped && !this.#closed) {
         try {
-          if (lastId === "$") {
-            // Pin the start to the stream's current end, so a reconnect does not skip what came in between.
-            const [last] = (await reader.xrevrange(this.options.key, "+", "-", "COUNT", 1)) as [
-              string,
-              string[],
-            ][];
-            lastId = last?.[0] ?? "0-0";
-          }
           const reply = (await reader.xread(
             "COUNT",
             100,
