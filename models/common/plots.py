@@ -81,28 +81,39 @@ def metrics_by_method(
 
 
 def reliability_diagram(bins: Sequence[dict[str, float]], out: str, title: str) -> str:
-    """Observed rate against mean score per bin (points sized by count), with the diagonal of perfect calibration;
-    a lower panel shows how many rows each bin holds. Axes on a log scale when every score is small."""
-    scores = [b["mean_score"] for b in bins if b["count"] > 0]
-    rates = [b["observed_rate"] for b in bins if b["count"] > 0]
-    counts = [b["count"] for b in bins if b["count"] > 0]
-    fig, (ax, bar) = plt.subplots(2, 1, figsize=(6, 5.5), gridspec_kw={"height_ratios": [3, 1]})
-    top = max(max(scores), max(rates)) * 1.1
-    ax.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=1, label="perfect calibration")
-    total = sum(counts)
-    ax.scatter(scores, rates, s=[20 + 300 * c / total for c in counts], color=COLOURS[0], zorder=3,
-               label="bins (area ~ rows)")
-    ax.plot(scores, rates, color=COLOURS[0], linewidth=1)
-    ax.set_xlim(0, top)
-    ax.set_ylim(0, top)
-    ax.set_xlabel("mean predicted probability in the bin", fontsize=9)
-    ax.set_ylabel("observed fraud rate", fontsize=9)
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, loc="upper left")
-    ax.grid(alpha=0.3)
+    """Observed rate against mean score per bin, with a 95 % normal interval on the rate and the diagonal of perfect
+    calibration; a lower panel shows the rows per bin. When one bin's score is far above the rest (a separable burst),
+    a second panel zooms into the others so they do not collapse into one point."""
+    kept = [b for b in bins if b["count"] > 0]
+    scores = [b["mean_score"] for b in kept]
+    rates = [b["observed_rate"] for b in kept]
+    counts = [b["count"] for b in kept]
+    errors = [1.96 * (r * (1 - r) / n) ** 0.5 for r, n in zip(rates, counts)]
+    median = sorted(scores)[len(scores) // 2]
+    zoom = max(scores) > 3 * median
+    fig = plt.figure(figsize=(9 if zoom else 6, 5.5))
+    grid = fig.add_gridspec(2, 2 if zoom else 1, height_ratios=[3, 1])
+    views = [(fig.add_subplot(grid[0, 0]), max(max(scores), max(r + e for r, e in zip(rates, errors))) * 1.1, title)]
+    if zoom:
+        low = [k for k, s in enumerate(scores) if s <= 2 * median]
+        top = max(max(scores[k], rates[k] + errors[k]) for k in low) * 1.15
+        views.append((fig.add_subplot(grid[0, 1]), top, f"zoom: the {len(low)} bins with score ≤ {top:.2f}"))
+    for ax, top, heading in views:
+        ax.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=1, label="perfect calibration")
+        ax.errorbar(scores, rates, yerr=errors, fmt="o-", color=COLOURS[0], capsize=3, linewidth=1,
+                    label="bins (95 % interval of the rate)")
+        ax.set_xlim(0, top)
+        ax.set_ylim(0, top)
+        ax.set_xlabel("mean predicted probability in the bin", fontsize=9)
+        ax.set_ylabel("observed rate", fontsize=9)
+        ax.set_title(heading, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=8)
+    views[0][0].legend(fontsize=8, loc="upper left")
+    bar = fig.add_subplot(grid[1, :])
     bar.bar(range(len(counts)), counts, color=COLOURS[0])
-    bar.set_xticks(range(len(counts)), [f"{s:.2g}" for s in scores], fontsize=7)
-    bar.set_xlabel("bin (by mean score)", fontsize=8)
+    bar.set_xticks(range(len(counts)), [f"{s:.3g}" for s in scores], fontsize=7)
+    bar.set_xlabel("bin (its mean score)", fontsize=8)
     bar.set_ylabel("rows", fontsize=8)
     bar.tick_params(axis="y", labelsize=7)
     return _save(fig, out)
@@ -122,7 +133,7 @@ def pr_curves(curves: dict[str, dict[str, Sequence[float]]], base_rate: float, o
     ax.set_xlabel("recall", fontsize=9)
     ax.set_ylabel("precision", fontsize=9)
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="center right")
     ax.grid(alpha=0.3)
     return _save(fig, out)
 

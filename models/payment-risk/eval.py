@@ -196,6 +196,23 @@ def main() -> None:
         fig.tight_layout()
         fig.savefig(args.plot, dpi=110)
 
+    # What the card's figures need (models/common/plot_card.py): each PR curve at most 200 points, and the served
+    # model's reliability in 10 equal-count bins of its score (mean score, observed fraud rate, rows).
+    from sklearn.metrics import precision_recall_curve
+
+    curves = {}
+    for name, p in scores.items():
+        precision, recall, _ = precision_recall_curve(y, p)
+        keep = np.unique(np.linspace(0, len(recall) - 1, min(len(recall), 200)).round().astype(int))
+        curves[name] = {"recall": [round(float(v), 5) for v in recall[keep]],
+                        "precision": [round(float(v), 5) for v in precision[keep]], "pr_auc": point[name]["pr_auc"]}
+    order = np.argsort(scores[SERVED], kind="stable")
+    calibration = [
+        {"mean_score": float(scores[SERVED][part].mean()), "observed_rate": float(y[part].mean()),
+         "count": int(len(part))}
+        for part in np.array_split(order, 10) if len(part)
+    ]
+
     if args.out:
         spec = meta.pop("served_model")
         with open(args.out, "w") as handle:
@@ -205,7 +222,8 @@ def main() -> None:
                        "baselines": {"logistic regression (baseline)": "StandardScaler + LogisticRegression(max_iter=2000)",
                                      "xgboost, default settings (baseline)": f"xgboost {xgb.__version__} XGBClassifier() defaults, n_jobs=1",
                                      REFERENCE: "the same xgboost on the served features plus one-hot source, browser, sex, and age, hour, weekday"},
-                       "features": names, "results": results, "paired": paired, "goals": goals, "ceiling": ceiling},
+                       "features": names, "results": results, "paired": paired, "goals": goals, "ceiling": ceiling,
+                       "base_rate": float(y.mean()), "pr_curves": curves, "calibration_served": calibration},
                       handle, indent=2)
             handle.write("\n")
 

@@ -196,7 +196,11 @@ try {
     ],
     { ...PYTHON_ENV, OMP_NUM_THREADS: process.env["OMP_NUM_THREADS"] ?? "1" },
   );
-  if (values.out) await prettifyJson([resolve(values.out)]);
+  if (values.out) {
+    await prettifyJson([resolve(values.out)]);
+    // The card's figures, beside the JSON (<name>-metrics.png, -pr.png, -reliability.png).
+    await run(PYTHON, [join(MODELS_DIR, "common", "plot_card.py"), resolve(values.out)], PYTHON_ENV);
+  }
   say(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } finally {
   if (values.keep) say(`(work folder kept: ${work})`);
