@@ -29,10 +29,6 @@ FRAUD_BETTER = {m: "higher" for m in
 DELIVERY_BETTER = {"p50_mae_days": "lower", "mean_p90_days": "lower", "late_promise_rate": "lower"}
 
 
-def _short(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _by_metric(by_method: dict[str, dict[str, plots.Estimate]]) -> dict[str, dict[str, plots.Estimate]]:
     panels: dict[str, dict[str, plots.Estimate]] = {}
     for method, metrics in by_method.items():
@@ -88,7 +84,7 @@ def plot_json(path: str) -> list[str]:
         series = {labels.get(k, k): v for k, v in months.items()}
         series["period"] = [f"{p} ({n})" for p, n in zip(months["period"], months["orders"])]
         written.append(plots.coverage_over_time(
-            {_short(f"{name}: {report.get('holdout_rule', '')}", 110): series}, f"{stem}-p90-by-month.png"))
+            {f"{model} {name}: P90 coverage by month of purchase (scored orders in brackets)": series}, f"{stem}-p90-by-month.png"))
     if "sample_pairs" in report:
         pairs = report["sample_pairs"]
         written.append(plots.recovered_vs_true(

@@ -321,6 +321,32 @@ const goals = {
   mean_p90_no_wider_than_per_state_p90: get("model", "mean_p90_days") <= get("per_state", "mean_p90_days"),
 };
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+// P90 coverage per month of purchase (months with at least 20 scored orders), for the card's figure
+// (models/common/plot_card.py).
+const monthOf = scored.map((o) => iso(o.purchasedAt).slice(0, 7));
+const months = [...new Set(monthOf)].sort().filter((m) => monthOf.filter((x) => x === m).length >= 20);
+const byMonth = {
+  period: months,
+  orders: months.map((m) => monthOf.filter((x) => x === m).length),
+  ...Object.fromEntries(
+    Object.keys(methods).map((name) => {
+      const covered = values_[name]?.["p90_coverage"] as Float64Array;
+      return [
+        name,
+        months.map((m) => {
+          let hit = 0;
+          let count = 0;
+          monthOf.forEach((x, i) => {
+            if (x !== m) return;
+            count += 1;
+            hit += covered[i] as number;
+          });
+          return hit / count;
+        }),
+      ];
+    }),
+  ),
+};
 const report = {
   command: `npm run eval -- logistics --train ${values.train} --data ${values.data}${file ? ` --file ${file}` : ""}${holdout === "time" ? "" : ` --holdout ${holdout}`}`,
   train_table: trainTable.path,
@@ -346,6 +372,7 @@ const report = {
   metrics: result,
   paired,
   goals,
+  p90_coverage_by_month: byMonth,
 };
 
 interface Interval {
@@ -371,9 +398,11 @@ process.stdout.write(`  goals: ${JSON.stringify(goals)}\n`);
 if (typeof values.out === "string") {
   await writeFile(resolve(values.out), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`  written ${values.out}\n`);
+  // The card's figures beside the JSON (<name>-metrics.png, -p90-by-month.png).
+  await runChild("/usr/bin/python3", [join(REPO, "models/common/plot_card.py"), resolve(values.out)]);
 }
 if (typeof values.rows === "string") {
-  // One line per scored order, for plots (models/logistics/plot.py).
+  // One line per scored order, for further analysis (the card's figures come from the JSON).
   const lines = ["id,purchased,days,model_p50,model_p90,state_p50,state_p90,estimate"];
   scored.forEach((o, i) => {
     const m = methods["model"]?.[i] as Forecast;
