@@ -2,6 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signToken } from "@aisle/gateway";
 import { demoWorld } from "@aisle/world";
 import { startLocalSupergraph, type LocalSupergraph } from "../scripts/local-supergraph.ts";
+import {
+  ArchiveProductDocument,
+  CreateProductDocument,
+  UpdateProductDocument,
+} from "../operations/__generated__/graphql.ts";
 import { codes, postGraphQL } from "./graphql-client.ts";
 import { testLog } from "./quiet-log.ts";
 
@@ -46,9 +51,6 @@ const input = (title: string) => ({
   attributes: template.attributes.map((a) => ({ name: a.name, value: a.value })),
 });
 
-const CREATE = `mutation($p: ProductInput!) { createProduct(product: $p) { id title version } }`;
-const UPDATE = `mutation($v: Int!, $p: ProductInput!) { updateProduct(version: $v, product: $p) { id title version } }`;
-const ARCHIVE = `mutation($id: ID!, $v: Int!) { archiveProduct(id: $id, version: $v) { id version } }`;
 const SURFACES = `query($id: ID!, $q: String!) {
   product(id: $id) {
     id title
@@ -88,21 +90,19 @@ async function eventually(check: (s: Surfaces) => boolean): Promise<Surfaces> {
 
 describe("product lifecycle through the gateway", () => {
   it("refuses shoppers and anonymous callers", async () => {
-    expect(codes(await postGraphQL(supergraph.url, CREATE, { p: input(TITLE) }, shopper))).toEqual([
-      "FORBIDDEN",
-    ]);
-    expect(codes(await postGraphQL(supergraph.url, CREATE, { p: input(TITLE) }))).toEqual([
-      "UNAUTHENTICATED",
-    ]);
+    expect(
+      codes(await postGraphQL(supergraph.url, CreateProductDocument, { product: input(TITLE) }, shopper)),
+    ).toEqual(["FORBIDDEN"]);
+    expect(
+      codes(await postGraphQL(supergraph.url, CreateProductDocument, { product: input(TITLE) })),
+    ).toEqual(["UNAUTHENTICATED"]);
   });
 
   it("refuses an invalid product with every reason", async () => {
     const result = await postGraphQL(
       supergraph.url,
-      CREATE,
-      {
-        p: { ...input(TITLE), categoryId: "c-electronics", listPrice: "-3" },
-      },
+      CreateProductDocument,
+      { product: { ...input(TITLE), categoryId: "c-electronics", listPrice: "-3" } },
       manager,
     );
     expect(codes(result)).toEqual(["BAD_USER_INPUT"]);
@@ -113,11 +113,16 @@ describe("product lifecycle through the gateway", () => {
     const before = await surfaces();
     expect(before.product).toBeNull();
 
-    const created = await postGraphQL(supergraph.url, CREATE, { p: input(TITLE) }, manager);
+    const created = await postGraphQL(
+      supergraph.url,
+      CreateProductDocument,
+      { product: input(TITLE) },
+      manager,
+    );
     expect(created.body).toEqual({ data: { createProduct: { id: NEW_ID, title: TITLE, version: 1 } } });
-    expect(codes(await postGraphQL(supergraph.url, CREATE, { p: input(TITLE) }, manager))).toEqual([
-      "CONFLICT",
-    ]);
+    expect(
+      codes(await postGraphQL(supergraph.url, CreateProductDocument, { product: input(TITLE) }, manager)),
+    ).toEqual(["CONFLICT"]);
 
     const live = await eventually(
       (s) =>
@@ -136,13 +141,28 @@ describe("product lifecycle through the gateway", () => {
     expect(live.search.edges.map((e) => e.node.product.id)).toContain(NEW_ID);
 
     const renamed = `${TITLE} Pro`;
-    const updated = await postGraphQL(supergraph.url, UPDATE, { v: 1, p: input(renamed) }, manager);
+    const updated = await postGraphQL(
+      supergraph.url,
+      UpdateProductDocument,
+      { version: 1, product: input(renamed) },
+      manager,
+    );
     expect(updated.body).toEqual({ data: { updateProduct: { id: NEW_ID, title: renamed, version: 2 } } });
-    const stale = await postGraphQL(supergraph.url, UPDATE, { v: 1, p: input(TITLE) }, manager);
+    const stale = await postGraphQL(
+      supergraph.url,
+      UpdateProductDocument,
+      { version: 1, product: input(TITLE) },
+      manager,
+    );
     expect(codes(stale)).toEqual(["CONFLICT"]);
     expect(stale.body.errors?.[0]?.extensions?.["currentVersion"]).toBe(2);
 
-    const archived = await postGraphQL(supergraph.url, ARCHIVE, { id: NEW_ID, v: 2 }, manager);
+    const archived = await postGraphQL(
+      supergraph.url,
+      ArchiveProductDocument,
+      { id: NEW_ID, version: 2 },
+      manager,
+    );
     expect(archived.body).toEqual({ data: { archiveProduct: { id: NEW_ID, version: 3 } } });
     const gone = await eventually(
       (s) => s.product === null && !s.search.edges.some((e) => e.node.product.id === NEW_ID),
@@ -165,7 +185,12 @@ describe("product lifecycle through the gateway", () => {
     const victim = before.body.data?.product?.boughtTogether[0]?.product.id;
     expect(victim).toBeDefined();
     const title = world.products.find((p) => p.id === victim)!.title;
-    const archived = await postGraphQL(supergraph.url, ARCHIVE, { id: victim, v: 1 }, manager);
+    const archived = await postGraphQL(
+      supergraph.url,
+      ArchiveProductDocument,
+      { id: victim, version: 1 },
+      manager,
+    );
     expect(archived.body).toEqual({ data: { archiveProduct: { id: victim, version: 2 } } });
     const after = await postGraphQL<Bought>(supergraph.url, BOUGHT, { id: template.id }, shopper);
     expect(after.body.errors).toBeUndefined();
