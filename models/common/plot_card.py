@@ -80,11 +80,13 @@ def plot_json(path: str) -> list[str]:
             f"{model} {name}: served score, 10 equal-count bins"))
     if "p90_coverage_by_month" in report:
         months = report["p90_coverage_by_month"]
-        labels = {"model": "model P90 (served)", "per_state": "per-state P90", "marketplace_estimate": "marketplace estimate"}
+        labels = {"model": "model P90 (served)", "per_state": "per-state P90",
+                  "marketplace_estimate": "marketplace estimate"}
         series = {labels.get(k, k): v for k, v in months.items()}
         series["period"] = [f"{p} ({n})" for p, n in zip(months["period"], months["orders"])]
         written.append(plots.coverage_over_time(
-            {f"{model} {name}: P90 coverage by month of purchase (scored orders in brackets)": series}, f"{stem}-p90-by-month.png"))
+            {f"{model} {name}: P90 coverage by month of purchase (scored orders in brackets)": series},
+            f"{stem}-p90-by-month.png"))
     if "sample_pairs" in report:
         pairs = report["sample_pairs"]
         written.append(plots.recovered_vs_true(
@@ -100,7 +102,8 @@ def main(argv: list[str]) -> None:
     paths: list[str] = []
     for arg in argv:
         if os.path.isdir(arg):
-            paths += sorted(glob.glob(os.path.join(arg, "eval*.json")) + glob.glob(os.path.join(arg, "elasticity.json")))
+            found = glob.glob(os.path.join(arg, "eval*.json")) + glob.glob(os.path.join(arg, "elasticity.json"))
+            paths += sorted(found)
         else:
             paths.append(arg)
     for path in paths:
