@@ -7,6 +7,7 @@ it. What is drawn depends on what the JSON holds (written by the evals, which ca
 
 - `results` (payment-risk) or `metrics` (logistics): method -> metric -> {value, ci95}  ->  -metrics.png
 - `wape_with_95ci_over_items` / `_over_products` (demand, pricing)                   ->  -metrics.png
+- `rows[].vsBm25` (search: each mode's paired nDCG@10 difference to BM25)             ->  -metrics.png
 - `pr_curves` (payment-risk)                                                          ->  -pr.png
 - `calibration_served` (payment-risk: 10 equal-count bins of the served score)       ->  -reliability.png
 - `p90_coverage_by_month` (logistics)                                                 ->  -p90-by-month.png
@@ -70,6 +71,14 @@ def plot_json(path: str) -> list[str]:
                 _wape(report[key]), f"{stem}-metrics.png",
                 f"{model} {name}: held-out WAPE, 95 % bootstrap over {over} (lower is better)",
                 {"WAPE": "lower"}, {"paired difference in WAPE (model − baseline)": 0.0}))
+    paired = {r["mode"]: {"value": r["vsBm25"]["mean"], "ci95": r["vsBm25"]["ci95"]}
+              for r in report.get("rows", []) if isinstance(r, dict) and isinstance(r.get("vsBm25"), dict)}
+    if paired:
+        panel = "nDCG@10 minus BM25's, paired per query"
+        written.append(plots.metrics_by_method(
+            {panel: paired}, f"{stem}-metrics.png",
+            f"{model} {name}: {report.get('queries', '?')} queries, 95 % bootstrap intervals (dotted: BM25)",
+            {panel: "higher"}, {panel: 0.0}))
     if "pr_curves" in report:
         written.append(plots.pr_curves(
             report["pr_curves"], report["base_rate"], f"{stem}-pr.png",
