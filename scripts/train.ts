@@ -21,7 +21,8 @@ For each model: runs models/<model>/export-data.ts into a temporary folder (when
 you give instead, first mapped by models/<model>/import-data.ts into a temporary folder when the model has
 one, e.g. logistics from an Olist order table), then /usr/bin/python3 models/<model>/train.py --data <dir> --out models/<model>, then
 any models/<model>/train-*.ts steps (e.g. search's re-ranker, trained on the exported model's outputs),
-then rebuilds models/manifest.json from every model.json.
+then rebuilds models/manifest.json from every model.json. A model folder with its own train.ts (search:
+npm run train -- search --judgments <dir> learns the served ranking) is trained by it instead, with every argument.
 --out trains into <registry dir>/<model> and writes <registry dir>/manifest.json instead, leaving the
 committed models untouched (evaluations train there; models with train-*.ts steps are refused).`;
 
