@@ -1,32 +1,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dropTestSchema, POSTGRES_TEST_URL, postgresUp, testSchemaName } from "../../../tests/postgres.ts";
 import { GraphQLError } from "graphql";
 import { createCapturingLogger } from "@aisle/kit";
 import { demoWorld, type Product } from "@aisle/world";
 import { openCatalog, type OpenedCatalog } from "./catalog.database.ts";
 
-/** The machine's PostgreSQL (CI: a service); each run works in a schema of its own and drops it after. */
-const POSTGRES_URL = process.env["AISLE_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
-
-async function postgresUp(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 const hasPostgres = await postgresUp();
 if (!hasPostgres)
-  console.warn(`catalog.repository.int: no PostgreSQL at ${POSTGRES_URL}; its half is skipped`);
+  console.warn(`catalog.repository.int: no PostgreSQL at ${POSTGRES_TEST_URL}; its half is skipped`);
 
 function codeOf(error: unknown): unknown {
   return error instanceof GraphQLError ? error.extensions["code"] : error;
@@ -69,21 +53,18 @@ function pgliteBackend(): Backend {
 }
 
 function postgresBackend(): Backend {
-  const schema = `aisle_test_${randomBytes(6).toString("hex")}`;
+  const schema = testSchemaName();
   return {
     name: "PostgreSQL",
     skip: !hasPostgres,
     open: () =>
       openCatalog(
-        { databaseUrl: POSTGRES_URL, databaseSchema: schema },
+        { databaseUrl: POSTGRES_TEST_URL, databaseSchema: schema },
         createCapturingLogger("catalog").log,
       ),
     async cleanup() {
       if (!hasPostgres) return;
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
+      await dropTestSchema(schema);
     },
   };
 }

@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { dropTestSchema, POSTGRES_TEST_URL, postgresUp, testSchemaName } from "../../../tests/postgres.ts";
 import {
   createCapturingLogger,
   DEV_INTERNAL_SECRET,
@@ -20,19 +19,6 @@ import { catalogSubgraph } from "./index.ts";
  * this run): a product created through the API is there after a restart, and the restarted catalog publishes
  * it again so consumers that rebuilt from the demo world learn of it.
  */
-const POSTGRES_URL = process.env["AISLE_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
-
-async function postgresUp(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 const hasPostgres = await postgresUp();
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -46,14 +32,9 @@ async function storage(kind: "pglite" | "postgres"): Promise<Record<string, stri
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     return { CATALOG_DATA_DIR: dir };
   }
-  const schema = `aisle_test_${randomBytes(6).toString("hex")}`;
-  cleanups.push(async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
-  });
-  return { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema };
+  const schema = testSchemaName();
+  cleanups.push(() => dropTestSchema(schema));
+  return { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema };
 }
 
 async function call(url: string, query: string, variables: Record<string, unknown>) {
