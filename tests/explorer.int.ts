@@ -1,22 +1,8 @@
-import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { startLocalSupergraph, type LocalSupergraph } from "../scripts/local-supergraph.ts";
+import { chromiumMissing, launchChromium, localOnlyContext } from "../storefront/e2e/browser.ts";
 import { testLog } from "./quiet-log.ts";
-
-// Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it): browser downloads fail here.
-const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-dev-shm-usage",
-];
 
 describe("the offline explorer (GraphiQL at /graphiql)", () => {
   let supergraph: LocalSupergraph;
@@ -47,32 +33,23 @@ describe("the offline explorer (GraphiQL at /graphiql)", () => {
     expect(html).not.toMatch(/<link[^>]+href=["']https?:/);
   });
 
-  if (!existsSync(CHROMIUM)) {
-    it.skip(`needs Chromium at ${CHROMIUM} (apt-get install -y chromium): browser test of GraphiQL skipped`, () => {});
+  const missing = chromiumMissing("browser test of GraphiQL");
+  if (missing !== undefined) {
+    it.skip(missing, () => {});
     return;
   }
 
   describe("in headless Chromium with every request off this machine blocked", () => {
     let browser: Browser;
     beforeAll(async () => {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+      browser = await launchChromium();
     });
     afterAll(async () => {
       await browser?.close();
     });
 
     it("renders the schema in the docs explorer and runs a query that shows data", async () => {
-      const context = await browser.newContext();
-      const blocked: string[] = [];
-      await context.route("**/*", async (route) => {
-        const url = new URL(route.request().url());
-        if (url.hostname === "127.0.0.1" || url.protocol === "blob:" || url.protocol === "data:") {
-          await route.continue();
-          return;
-        }
-        blocked.push(url.href);
-        await route.abort();
-      });
+      const { context, blocked } = await localOnlyContext(browser);
       try {
         const page = await context.newPage();
         await page.goto(`${origin}/graphiql`);

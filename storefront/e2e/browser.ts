@@ -5,10 +5,10 @@ import { chromium, type Browser, type BrowserContext } from "playwright-core";
 export const CHROMIUM_PATH = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 
 /** Why the browser tests cannot run here, or undefined when they can. */
-export function chromiumMissing(): string | undefined {
+export function chromiumMissing(which = "storefront browser tests"): string | undefined {
   return existsSync(CHROMIUM_PATH)
     ? undefined
-    : `${CHROMIUM_PATH} is missing: storefront browser tests skipped (apt-get install -y chromium)`;
+    : `${CHROMIUM_PATH} is missing: ${which} skipped (apt-get install -y chromium)`;
 }
 
 /** Headless, no sandbox (root in CI), nothing phoning home (see shared ENVIRONMENT.md). */
@@ -31,7 +31,8 @@ export function launchChromium(): Promise<Browser> {
 
 /**
  * A browser context that may only talk to 127.0.0.1: any other request is aborted and recorded in `blocked`
- * (a storefront that fetched a CDN script or a remote image would show up there).
+ * (a page that fetched a CDN script or a remote image would show up there). Shared by the storefront's
+ * end-to-end tests and the gateway's explorer test.
  */
 export async function localOnlyContext(
   browser: Browser,
@@ -40,7 +41,10 @@ export async function localOnlyContext(
   const blocked: string[] = [];
   await context.route("**/*", async (route) => {
     const url = new URL(route.request().url());
-    if (url.protocol === "data:" || url.hostname === "127.0.0.1") return route.continue();
+    // blob: and data: URLs are made in the page itself (GraphiQL's editor workers are blob: URLs).
+    if (url.protocol === "data:" || url.protocol === "blob:" || url.hostname === "127.0.0.1") {
+      return route.continue();
+    }
     blocked.push(url.href);
     return route.abort();
   });
