@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 
 /** The machine's PostgreSQL; override with AISLE_TEST_DATABASE_URL. */
@@ -32,4 +35,23 @@ export async function dropTestSchema(schema: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The environment that puts a subgraph's storage on PGlite (a fresh data folder in `dataDirVariable`) or on
+ * the machine's PostgreSQL (a schema of this run's own); what it makes is removed by `cleanups`.
+ */
+export async function storageEnv(
+  kind: "pglite" | "postgres",
+  dataDirVariable: string,
+  cleanups: (() => Promise<void>)[],
+): Promise<Record<string, string>> {
+  if (kind === "pglite") {
+    const dir = await mkdtemp(join(tmpdir(), "aisle-storage-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    return { [dataDirVariable]: dir };
+  }
+  const schema = testSchemaName();
+  cleanups.push(() => dropTestSchema(schema));
+  return { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema };
 }

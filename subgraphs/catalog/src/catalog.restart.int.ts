@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { dropTestSchema, POSTGRES_TEST_URL, postgresUp, testSchemaName } from "../../../tests/postgres.ts";
+import { postgresUp, storageEnv } from "../../../tests/postgres.ts";
 import {
   createCapturingLogger,
   DEV_INTERNAL_SECRET,
@@ -26,16 +23,7 @@ afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-async function storage(kind: "pglite" | "postgres"): Promise<Record<string, string>> {
-  if (kind === "pglite") {
-    const dir = await mkdtemp(join(tmpdir(), "aisle-catalog-restart-"));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    return { CATALOG_DATA_DIR: dir };
-  }
-  const schema = testSchemaName();
-  cleanups.push(() => dropTestSchema(schema));
-  return { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema };
-}
+const storage = (kind: "pglite" | "postgres") => storageEnv(kind, "CATALOG_DATA_DIR", cleanups);
 
 async function call(url: string, query: string, variables: Record<string, unknown>) {
   const body = JSON.stringify({ query, variables });

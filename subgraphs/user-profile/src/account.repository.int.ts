@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { dropTestSchema, POSTGRES_TEST_URL, postgresUp, testSchemaName } from "../../../tests/postgres.ts";
+import { POSTGRES_TEST_URL, postgresUp, storageEnv } from "../../../tests/postgres.ts";
 import { createCapturingLogger, DEV_INTERNAL_SECRET, signedHeaders, startSubgraph } from "@aisle/kit";
 import { demoWorld } from "@aisle/world";
 import { userProfileSubgraph } from "./index.ts";
@@ -45,16 +42,7 @@ const SUSPEND = `mutation($userId: ID!) {
 }`;
 const STATUS = `query($id: ID!) { user(id: $id) { id accountStatus } }`;
 
-async function storage(kind: "pglite" | "postgres"): Promise<Record<string, string>> {
-  if (kind === "pglite") {
-    const dir = await mkdtemp(join(tmpdir(), "aisle-accounts-"));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    return { USER_PROFILE_DATA_DIR: dir };
-  }
-  const schema = testSchemaName();
-  cleanups.push(() => dropTestSchema(schema));
-  return { DATABASE_URL: POSTGRES_TEST_URL, DATABASE_SCHEMA: schema };
-}
+const storage = (kind: "pglite" | "postgres") => storageEnv(kind, "USER_PROFILE_DATA_DIR", cleanups);
 
 describe.each([
   { kind: "pglite" as const, skip: false },
