@@ -36,6 +36,7 @@ COPY gateway/package.json gateway/
 COPY subgraphs/kit/package.json subgraphs/kit/
 COPY subgraphs/world/package.json subgraphs/world/
 COPY subgraphs/ml/package.json subgraphs/ml/
+COPY subgraphs/behaviour/package.json subgraphs/behaviour/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
 COPY subgraphs/user-profile/package.json subgraphs/user-profile/
 COPY subgraphs/recommendation/package.json subgraphs/recommendation/

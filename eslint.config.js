@@ -2,6 +2,47 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/**
+ * Subgraphs never import one another: what two of them share is a platform package (kit, ml, behaviour, world),
+ * which anyone may import; data of another subgraph comes through the gateway (entities, @requires) or events.
+ */
+const SUBGRAPHS = [
+  "catalog",
+  "user-profile",
+  "logistics",
+  "recommendation",
+  "search",
+  "payment-risk",
+  "pricing",
+];
+const PLATFORM = ["kit", "ml", "behaviour", "world"];
+const importsOf = (names) =>
+  names.flatMap((name) => [
+    `@aisle/${name}`,
+    `@aisle/${name}/*`,
+    `**/subgraphs/${name}/**`,
+    `../../${name}/**`,
+  ]);
+const subgraphBoundaries = [...SUBGRAPHS, ...PLATFORM].map((folder) => ({
+  files: [`subgraphs/${folder}/**/*.ts`],
+  rules: {
+    "no-restricted-imports": [
+      "error",
+      {
+        patterns: [
+          {
+            group: importsOf(SUBGRAPHS.filter((name) => name !== folder)),
+            message: PLATFORM.includes(folder)
+              ? "A platform package never imports a subgraph."
+              : "A subgraph never imports another subgraph: move what both need into a platform package " +
+                "(kit, ml, behaviour, world) or reach the other's data through the gateway.",
+          },
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   {
     ignores: [
@@ -41,6 +82,7 @@ export default tseslint.config(
       "@typescript-eslint/no-dynamic-delete": "off",
     },
   },
+  ...subgraphBoundaries,
   // Tool config files must default-export.
   { files: ["*.config.ts", "*.config.js"], rules: { "no-restricted-syntax": "off" } },
 );

@@ -57,6 +57,17 @@ export const Rule = {
   owner: (field = "ownerId"): string => `owner:${field}`,
 } as const;
 
+/**
+ * Who may read a user's private data (profile fields, a personal feed): the user themself (the root's `id` is
+ * the caller's user id), or a back-end service that needs it (checkout to ship and assess risk, ops tooling for
+ * support). Partners and other shoppers may not. Any subgraph extending `User` uses this one rule.
+ */
+export const OWNER_OR_SERVICE: readonly string[] = [
+  Rule.owner("id"),
+  Rule.scope(Scope.ops),
+  Rule.scope(Scope.checkout),
+];
+
 type ParsedRule =
   | { readonly kind: "authenticated" }
   | { readonly kind: "scope"; readonly scope: string }

@@ -15,7 +15,7 @@ import {
   activityFeatureStore,
   ownsActivityStore,
   worldHistorySeed,
-} from "@aisle/user-profile";
+} from "@aisle/behaviour";
 import { behaviourFor, demoWorld, marketFor } from "@aisle/world";
 import { CatalogFacts } from "./catalog-facts.ts";
 import { InteractionIndex } from "./interactions.ts";

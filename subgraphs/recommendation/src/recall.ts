@@ -1,4 +1,4 @@
-import type { DecodedActivity } from "@aisle/user-profile";
+import type { DecodedActivity } from "@aisle/behaviour";
 import type { CatalogFacts, ItemFacts } from "./catalog-facts.ts";
 import type { InteractionIndex } from "./interactions.ts";
 import { dot, type ItemIndex } from "./item-index.ts";

@@ -8,7 +8,7 @@ import {
   type ProductChange,
   type RequestContext,
 } from "@aisle/kit";
-import { decodeActivity, type ActivityStore, type DecodedActivity } from "@aisle/user-profile";
+import { decodeActivity, type ActivityStore, type DecodedActivity } from "@aisle/behaviour";
 import type { CatalogFacts, ItemFacts } from "./catalog-facts.ts";
 import { rankerRow, userTowerRow } from "./features.ts";
 import type { InteractionIndex } from "./interactions.ts";

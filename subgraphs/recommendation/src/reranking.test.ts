@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { userActivityFeatures, decodeActivity, applyEvents } from "@aisle/user-profile";
+import { userActivityFeatures, decodeActivity, applyEvents } from "@aisle/behaviour";
 import type { ItemFacts } from "./catalog-facts.ts";
 import type { Candidate } from "./recall.ts";
 import {

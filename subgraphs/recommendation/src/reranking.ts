@@ -1,5 +1,5 @@
 import { createRng, hashString, type Rng } from "@aisle/world";
-import type { DecodedActivity } from "@aisle/user-profile";
+import type { DecodedActivity } from "@aisle/behaviour";
 import type { Candidate } from "./recall.ts";
 
 /** What re-ranking steps may look at besides the list. */

@@ -1,6 +1,5 @@
 import { Arg, Authorized, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
-import type { RequestContext } from "@aisle/kit";
-import { OWNER_OR_SERVICE } from "@aisle/user-profile";
+import { OWNER_OR_SERVICE, type RequestContext } from "@aisle/kit";
 import type { RecommendationService } from "./recommendation.service.ts";
 import {
   RecommendationContextInput,

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from "type-graphql";
 import { Rule, Scope, type RequestContext } from "@aisle/kit";
-import type { EventsService, RecordEventsResult } from "./events.service.ts";
+import type { EventsService, RecordEventsResult } from "@aisle/behaviour";
 import { BehaviourEventInput, RecordEventsResultType } from "./events.type.ts";
 
 @Resolver()

@@ -8,30 +8,25 @@ import {
   referenceById,
   type SubgraphDefinition,
 } from "@aisle/kit";
+import { createBehaviour } from "@aisle/behaviour";
 import { demoWorld } from "@aisle/world";
 import { openAccounts } from "./account.repository.ts";
-import { createBehaviour } from "./behaviour.setup.ts";
 import { EventsResolver } from "./events.resolver.ts";
 import { createUserProfileLoaders } from "./loaders.ts";
-import { ProfileResolver } from "./profile.resolver.ts";
+import { profileLoader, ProfileResolver } from "./profile.resolver.ts";
+import { ProfileService } from "./profile.service.ts";
 import { UserResolver } from "./user.resolver.ts";
 import { UserProfileService } from "./user.service.ts";
 
 export { UserProfileService } from "./user.service.ts";
-export { AccountStatus, OWNER_OR_SERVICE, UserType, UserLocationType } from "./user.type.ts";
+export { AccountStatus, UserType, UserLocationType } from "./user.type.ts";
 export { createUserProfileLoaders, type UserProfileLoaders } from "./loaders.ts";
-export * from "./activity.features.ts";
-export * from "./activity.store.ts";
-export * from "./event-stream.ts";
-export * from "./feature-updater.ts";
-export {
-  EventsService,
-  MAX_EVENTS_PER_CALL,
-  type EventInput,
-  type RecordEventsResult,
-} from "./events.service.ts";
 export { ProfileService, type DerivedProfile } from "./profile.service.ts";
-export { behaviourEnvShape, createBehaviour, type Behaviour } from "./behaviour.setup.ts";
+/**
+ * The behaviour pipeline this subgraph runs lives in the platform package `@aisle/behaviour`; re-exported for
+ * the scripts, tests and bench that reach it through user-profile. New code imports `@aisle/behaviour`.
+ */
+export * from "@aisle/behaviour";
 
 /** Where accounts are kept (ADR 0012). */
 export const accountEnvShape = {
@@ -81,7 +76,7 @@ export const userProfileSubgraph: SubgraphDefinition = {
         resolvers: [UserResolver, ProfileResolver, EventsResolver],
         container: instanceContainer([
           new UserResolver(service, loaders),
-          new ProfileResolver(behaviour.profileLoader),
+          new ProfileResolver(profileLoader(behaviour.activity, new ProfileService(world))),
           new EventsResolver(behaviour.events),
         ]),
         references: { User: referenceById(loaders.userById) },

@@ -1,7 +1,13 @@
 import { Arg, Authorized, Ctx, Directive, FieldResolver, Float, Int, Resolver, Root } from "type-graphql";
-import { badUserInput, defineLoader, type LoaderSpec, type RequestContext } from "@aisle/kit";
+import {
+  badUserInput,
+  defineLoader,
+  OWNER_OR_SERVICE,
+  type LoaderSpec,
+  type RequestContext,
+} from "@aisle/kit";
 import type { User } from "@aisle/world";
-import type { ActivityStore } from "./activity.store.ts";
+import type { ActivityStore } from "@aisle/behaviour";
 import type { DerivedProfile, ProfileService } from "./profile.service.ts";
 import {
   ActivityItemType,
@@ -9,7 +15,7 @@ import {
   CategoryInterestType,
   LifetimeCountsType,
 } from "./profile.type.ts";
-import { OWNER_OR_SERVICE, UserType } from "./user.type.ts";
+import { UserType } from "./user.type.ts";
 
 const MAX_FIRST = 50;
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generateWorld } from "@aisle/world";
-import { applyEvents, userActivityFeatures, type ActivityEvent } from "./activity.features.ts";
-import { worldProductFacts } from "./activity.store.ts";
+import { applyEvents, userActivityFeatures, worldProductFacts, type ActivityEvent } from "@aisle/behaviour";
 import { ProfileService } from "./profile.service.ts";
 
 const world = generateWorld({ productCount: 600, userCount: 2 });

@@ -1,5 +1,5 @@
 import type { World } from "@aisle/world";
-import { decodeActivity, type DecodedActivity, type UserActivity } from "./activity.features.ts";
+import { decodeActivity, type DecodedActivity, type UserActivity } from "@aisle/behaviour";
 
 /** Derived, readable facts about a user's behaviour. */
 export interface DerivedProfile {

@@ -1,9 +1,9 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { Rule, Scope, type RequestContext } from "@aisle/kit";
+import { OWNER_OR_SERVICE, Rule, Scope, type RequestContext } from "@aisle/kit";
 import type { User } from "@aisle/world";
 import type { UserProfileLoaders } from "./loaders.ts";
 import type { UserProfileService } from "./user.service.ts";
-import { AccountStatus, OWNER_OR_SERVICE, UserType } from "./user.type.ts";
+import { AccountStatus, UserType } from "./user.type.ts";
 
 @Resolver(() => UserType)
 export class UserResolver {

@@ -1,12 +1,6 @@
 import { Authorized, Directive, Field, Float, ID, ObjectType, registerEnumType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { Rule, Scope } from "@aisle/kit";
-
-/**
- * Who may read a private profile field: the user themself, or a back-end service that needs it (checkout to
- * ship and assess risk, ops tooling for support). Partners and other shoppers may not.
- */
-export const OWNER_OR_SERVICE = [Rule.owner("id"), Rule.scope(Scope.ops), Rule.scope(Scope.checkout)];
+import { OWNER_OR_SERVICE } from "@aisle/kit";
 
 /** Whether a user may shop; ops suspends accounts (fraud, abuse) and reinstates them. */
 export enum AccountStatus {

@@ -13,8 +13,6 @@ import {
 import { MemoryEventStream, RedisEventStream, type EventStream } from "./event-stream.ts";
 import { EventsService } from "./events.service.ts";
 import { FeatureUpdater } from "./feature-updater.ts";
-import { profileLoader } from "./profile.resolver.ts";
-import { ProfileService } from "./profile.service.ts";
 
 export const behaviourEnvShape = {
   ...featureStoreEnvShape,
@@ -43,12 +41,13 @@ export const behaviourEnvShape = {
   USER_FEATURE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(250),
 };
 
-/** Event ingestion, the feature updater and the profile reader of one user-profile subgraph. */
+/**
+ * Event ingestion (validation and the stream), the activity store and the feature updater: the behaviour
+ * pipeline the user-profile subgraph runs (`recordEvents`) and whose features recommendation reads.
+ */
 export interface Behaviour {
   readonly events: EventsService;
   readonly activity: ActivityStore;
-  readonly profiles: ProfileService;
-  readonly profileLoader: ReturnType<typeof profileLoader>;
   readonly updater: FeatureUpdater;
   readonly stream: EventStream;
   readonly store: FeatureStore;
@@ -78,12 +77,9 @@ export function createBehaviour(
   const events = new EventsService(stream, facts, (id) => userIds.has(id), Date.now, log);
   const updater = new FeatureUpdater(stream, activity, facts, { consumer: config.EVENT_CONSUMER, log });
   if (config.FEATURE_UPDATER) updater.start();
-  const profiles = new ProfileService(world);
   return {
     events,
     activity,
-    profiles,
-    profileLoader: profileLoader(activity, profiles),
     updater,
     stream,
     store,
