@@ -1,8 +1,8 @@
 import type { DecodedActivity } from "@aisle/behaviour";
-import type { CatalogFacts, ItemFacts } from "./catalog-facts.ts";
-import type { InteractionIndex } from "./interactions.ts";
+import type { CatalogFacts, ItemFacts } from "./catalog-facts.store.ts";
+import type { InteractionIndex } from "./interactions.store.ts";
 import type { RankerRow, UserTowerRow } from "./models.ts";
-import type { Vocabulary } from "./vocabulary.ts";
+import type { Vocabulary } from "./vocabulary.model.ts";
 
 /**
  * Model inputs, computed as models/recommendation/features.py computes them for training (change both

@@ -1,4 +1,4 @@
 import { runSubgraphMain } from "@aisle/kit";
-import { recommendationSubgraph } from "./index.ts";
+import { recommendationSubgraph } from "./recommendation.subgraph.ts";
 
 runSubgraphMain(recommendationSubgraph);

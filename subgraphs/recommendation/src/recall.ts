@@ -1,6 +1,6 @@
 import type { DecodedActivity } from "@aisle/behaviour";
-import type { CatalogFacts, ItemFacts } from "./catalog-facts.ts";
-import type { InteractionIndex } from "./interactions.ts";
+import type { CatalogFacts, ItemFacts } from "./catalog-facts.store.ts";
+import type { InteractionIndex } from "./interactions.store.ts";
 import { dot, type ItemIndex } from "./item-index.ts";
 
 /** One item a recall path proposes, with a score in [0, 1] and why. */

@@ -2,22 +2,22 @@ import { performance } from "node:perf_hooks";
 import {
   badUserInput,
   codedError,
-  defineLoader,
   ErrorCode,
   type LoaderSpec,
   type ProductChange,
   type RequestContext,
 } from "@aisle/kit";
-import { decodeActivity, type ActivityStore, type DecodedActivity } from "@aisle/behaviour";
-import type { CatalogFacts, ItemFacts } from "./catalog-facts.ts";
+import type { ActivityStore, DecodedActivity } from "@aisle/behaviour";
+import type { CatalogFacts, ItemFacts } from "./catalog-facts.store.ts";
 import { rankerRow, userTowerRow } from "./features.ts";
-import type { InteractionIndex } from "./interactions.ts";
+import type { InteractionIndex } from "./interactions.store.ts";
+import { createRecommendationLoaders } from "./loaders.ts";
 import { dot, type ItemIndex } from "./item-index.ts";
 import type { RecommendationModels } from "./models.ts";
 import type { RankingStrategy } from "./ranking.ts";
 import { mergeRecall, recentItems, type Candidate, type RecallSource } from "./recall.ts";
-import { requestRng, type RerankStep } from "./reranking.ts";
-import type { Vocabulary } from "./vocabulary.ts";
+import { requestRng, type RerankStep } from "./reranking.strategy.ts";
+import type { Vocabulary } from "./vocabulary.model.ts";
 
 /** Largest `first` of any recommendation field. */
 export const MAX_RECOMMENDATIONS = 50;
@@ -77,10 +77,7 @@ export class RecommendationService {
 
   constructor(private readonly deps: RecommendationDeps) {
     this.itemIndex = deps.index;
-    this.activityLoader = defineLoader("recommendation.activity", async (ids) => {
-      const { values } = await deps.activity.read(ids);
-      return values.map(decodeActivity);
-    });
+    this.activityLoader = createRecommendationLoaders(deps.activity).activityByUserId;
   }
 
   async forUser(

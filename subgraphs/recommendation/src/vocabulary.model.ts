@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import type { ItemFacts } from "./catalog-facts.ts";
+import type { ItemFacts } from "./catalog-facts.store.ts";
 
 const vocabSchema = z.object({
   version: z.string(),

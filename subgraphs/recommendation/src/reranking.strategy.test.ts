@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { userActivityFeatures, decodeActivity, applyEvents } from "@aisle/behaviour";
-import type { ItemFacts } from "./catalog-facts.ts";
+import type { ItemFacts } from "./catalog-facts.store.ts";
 import type { Candidate } from "./recall.ts";
 import {
   BusinessBoosts,
@@ -12,7 +12,7 @@ import {
   parseBoosts,
   requestRng,
   type RerankContext,
-} from "./reranking.ts";
+} from "./reranking.strategy.ts";
 
 function item(n: number, categoryId: string, brandId = "b-1"): ItemFacts {
   return {
