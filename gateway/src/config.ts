@@ -28,6 +28,12 @@ export const gatewayEnvShape = {
   SUBGRAPH_TIMEOUT_MS: env.positiveInt(5_000),
   /** Kept-alive connections per subgraph. */
   SUBGRAPH_CONNECTIONS: env.positiveInt(64),
+  /**
+   * Merge identical read-only subgraph fetches in flight: a query fetch with the same body for the same
+   * subgraph and the same signed caller as one already sent waits for that one's answer instead of sending
+   * its own (as Hive Gateway and Apollo Router do by default). Never mutations, never across callers. Default true.
+   */
+  SUBGRAPH_MERGE_INFLIGHT: env.boolean(true),
   /** Secret shared with the subgraphs to sign the forwarded identity. */
   AISLE_INTERNAL_SECRET: z.string().min(16).default(DEV_INTERNAL_SECRET),
   /** Operation limits (GraphQL Armor). */

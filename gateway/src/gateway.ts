@@ -134,6 +134,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
         timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
         connections: config.SUBGRAPH_CONNECTIONS,
         internalSecret: config.AISLE_INTERNAL_SECRET,
+        mergeInFlight: config.SUBGRAPH_MERGE_INFLIGHT,
       });
       clients.push(client);
       return client;

@@ -2,16 +2,19 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { GraphQLError } from "graphql";
 import { Agent, errors as undiciErrors, request } from "undici";
+import { Counter } from "prom-client";
 import {
   ANONYMOUS,
   ErrorCode,
   injectTraceContext,
+  metricsRegistry,
   signedHeaders,
   SpanKind,
   SpanStatusCode,
   subgraphFetchErrors,
   subgraphFetchSeconds,
   withSpan,
+  type Identity,
 } from "@aisle/kit";
 import type { GatewayContext } from "./context.ts";
 import { documentOf, failedFetchResponse, fetchPaths } from "./fetch-failure.ts";
@@ -22,6 +25,39 @@ export interface SubgraphClientOptions {
   readonly timeoutMs: number;
   readonly connections: number;
   readonly internalSecret: string;
+  /** Merge identical read-only fetches in flight (SUBGRAPH_MERGE_INFLIGHT); default true. */
+  readonly mergeInFlight?: boolean;
+}
+
+/** Fetches that waited for an identical one in flight instead of sending their own. */
+export const subgraphFetchesMerged = new Counter({
+  name: "aisle_subgraph_fetches_merged_total",
+  help: "Gateway to subgraph fetches answered by an identical fetch already in flight (same subgraph, body and caller)",
+  labelNames: ["subgraph"] as const,
+  registers: [metricsRegistry],
+});
+
+/**
+ * A subgraph's answer as received, before parsing: what merged fetches share. Each fetch parses its own copy,
+ * because @apollo/gateway merges subgraph data into the client's result in place, and builds its own errors,
+ * so each client request places, logs and masks them under its own request id.
+ */
+type RawAnswer =
+  | { readonly ok: true; readonly statusCode: number; readonly contentType: string; readonly text: string }
+  | { readonly ok: false; readonly error: unknown };
+
+interface InFlight {
+  /** When the fetch sent gives up (epoch ms): a fetch that must be answered sooner does not wait for it. */
+  readonly deadline: number;
+  readonly answer: Promise<RawAnswer>;
+}
+
+/** Query fetches only: the planner writes `query …` or `{ … }`; a mutation or subscription is never merged. */
+const READ_ONLY = /^\s*(?:query\b|\{)/;
+
+/** What a subgraph can tell callers apart by: the claims the signature carries (user id and scopes). */
+function callerKey(identity: Identity): string {
+  return identity === ANONYMOUS ? "" : JSON.stringify([identity.userId, identity.scopes]);
 }
 
 function isTimeout(error: unknown): boolean {
@@ -41,6 +77,8 @@ function isTimeout(error: unknown): boolean {
 export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   readonly #agent: Agent;
   readonly #options: SubgraphClientOptions;
+  /** Fetches in flight, by caller then body; an entry leaves when its answer is in. */
+  readonly #inFlight = new Map<string, Map<string, InFlight>>();
 
   constructor(options: SubgraphClientOptions) {
     this.#options = options;
@@ -89,8 +127,46 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     // Signed as the exact bytes sent: the signature is bound to this body and this subgraph (docs/adr/0003).
     const requestBody = JSON.stringify({ query, variables, operationName });
     const context = options.context as Partial<GatewayContext>;
-    const requestId = context.requestId ?? "gateway-internal";
     const identity = context.identity ?? ANONYMOUS;
+    const send = () => this.#send(requestBody, identity, context.requestId ?? "gateway-internal");
+    const mergeable =
+      this.#options.mergeInFlight !== false &&
+      "incomingRequestContext" in options &&
+      READ_ONLY.test(query ?? "");
+    const raw = mergeable ? this.#merged(callerKey(identity), requestBody, send) : send().answer;
+    return this.#answered(options, await raw);
+  }
+
+  /**
+   * The answer of an identical fetch in flight for the same caller, or of a new one that later identical
+   * fetches share. One fetch is sent, with one signed header (the first request's id and nonce), so the
+   * subgraph's replay cache sees each signature once; its log names the first request's id.
+   */
+  #merged(caller: string, body: string, send: () => InFlight): Promise<RawAnswer> {
+    let byBody = this.#inFlight.get(caller);
+    const waiting = byBody?.get(body);
+    // Every fetch has the same timeout, so one in flight always gives up before a new one would; the check
+    // keeps that true if deadlines ever differ per request.
+    if (waiting !== undefined && waiting.deadline <= Date.now() + this.#options.timeoutMs) {
+      subgraphFetchesMerged.inc({ subgraph: this.#options.name });
+      return waiting.answer;
+    }
+    const sent = send();
+    if (byBody === undefined) {
+      byBody = new Map();
+      this.#inFlight.set(caller, byBody);
+    }
+    const entries = byBody;
+    entries.set(body, sent);
+    void sent.answer.then(() => {
+      if (entries.get(body) === sent) entries.delete(body);
+      if (entries.size === 0 && this.#inFlight.get(caller) === entries) this.#inFlight.delete(caller);
+    });
+    return sent.answer;
+  }
+
+  /** Sends one signed fetch and reads its whole answer; never rejects (a failure is an answer too). */
+  #send(requestBody: string, identity: Identity, requestId: string): InFlight {
     const headers: Record<string, string> = {
       "content-type": "application/json",
       accept: "application/graphql-response+json, application/json",
@@ -101,22 +177,34 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       ),
     };
     injectTraceContext(headers);
-    let response: Awaited<ReturnType<typeof request>>;
-    try {
-      response = await request(this.#options.url, {
-        method: "POST",
-        headers,
-        body: requestBody,
-        dispatcher: this.#agent,
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
-      });
-    } catch (error) {
-      return this.#failed(options, this.#failure(error));
-    }
-    const contentType = String(response.headers["content-type"] ?? "");
+    const deadline = Date.now() + this.#options.timeoutMs;
+    const answer = (async (): Promise<RawAnswer> => {
+      try {
+        const response = await request(this.#options.url, {
+          method: "POST",
+          headers,
+          body: requestBody,
+          dispatcher: this.#agent,
+          signal: AbortSignal.timeout(this.#options.timeoutMs),
+        });
+        const contentType = String(response.headers["content-type"] ?? "");
+        return { ok: true, statusCode: response.statusCode, contentType, text: await response.body.text() };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    })();
+    return { deadline, answer };
+  }
+
+  /** One fetch's answer, parsed for it alone from what was received. */
+  #answered(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+    raw: RawAnswer,
+  ): GatewayGraphQLResponse {
+    if (!raw.ok) return this.#failed(options, this.#failure(raw.error));
     let body: unknown;
     try {
-      body = contentType.includes("json") ? await response.body.json() : await response.body.text();
+      body = raw.contentType.includes("json") ? JSON.parse(raw.text) : raw.text;
     } catch (error) {
       return this.#failed(options, this.#failure(error));
     }
@@ -127,7 +215,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     return this.#failed(
       options,
       new GraphQLError(
-        `Subgraph ${this.#options.name} answered HTTP ${response.statusCode} without a GraphQL body`,
+        `Subgraph ${this.#options.name} answered HTTP ${raw.statusCode} without a GraphQL body`,
         { extensions: { code: ErrorCode.UNAVAILABLE, serviceName: this.#options.name } },
       ),
     );
