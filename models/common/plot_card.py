@@ -7,7 +7,8 @@ it. What is drawn depends on what the JSON holds (written by the evals, which ca
 
 - `results` (payment-risk) or `metrics` (logistics): method -> metric -> {value, ci95}  ->  -metrics.png
 - `wape_with_95ci_over_items` / `_over_products` (demand, pricing)                   ->  -metrics.png
-- `rows[].vsBm25` (search: each mode's paired nDCG@10 difference to BM25)             ->  -metrics.png
+- `rows[].vsBm25` (search: each mode's paired nDCG@10 difference to BM25; `rows[].ndcg10Ci95`, when
+  written, adds each mode's nDCG@10 with its interval)                                 ->  -metrics.png
 - `pr_curves` (payment-risk)                                                          ->  -pr.png
 - `calibration_served` (payment-risk: 10 equal-count bins of the served score)       ->  -reliability.png
 - `p90_coverage_by_month` (logistics)                                                 ->  -p90-by-month.png
@@ -73,12 +74,16 @@ def plot_json(path: str) -> list[str]:
                 {"WAPE": "lower"}, {"paired difference in WAPE (model − baseline)": 0.0}))
     paired = {r["mode"]: {"value": r["vsBm25"]["mean"], "ci95": r["vsBm25"]["ci95"]}
               for r in report.get("rows", []) if isinstance(r, dict) and isinstance(r.get("vsBm25"), dict)}
+    absolute = {r["mode"]: {"value": r["ndcg10"], "ci95": r["ndcg10Ci95"]}
+                for r in report.get("rows", []) if isinstance(r, dict) and "ndcg10Ci95" in r}
     if paired:
         panel = "nDCG@10 minus BM25's, paired per query"
+        whole = "nDCG@10, full corpus"
+        bm25 = absolute.get("bm25", {}).get("value")
         written.append(plots.metrics_by_method(
-            {panel: paired}, f"{stem}-metrics.png",
+            {**({whole: absolute} if absolute else {}), panel: paired}, f"{stem}-metrics.png",
             f"{model} {name}: {report.get('queries', '?')} queries, 95 % bootstrap intervals (dotted: BM25)",
-            {panel: "higher"}, {panel: 0.0}))
+            {whole: "higher", panel: "higher"}, {panel: 0.0, **({whole: bm25} if bm25 is not None else {})}))
     if "pr_curves" in report:
         written.append(plots.pr_curves(
             report["pr_curves"], report["base_rate"], f"{stem}-pr.png",

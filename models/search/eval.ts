@@ -27,12 +27,13 @@ import {
   type JudgedRun,
 } from "./ltr.ts";
 import { mean, ndcgAt, recallAt, reciprocalRank } from "./metrics.ts";
+import { MODELS_DIR, prettifyJson, PYTHON, PYTHON_ENV, run } from "../../scripts/models.ts";
 
 /**
  * Relevance evaluation of the SERVED ranking (models/search/CARD.md has the protocol and figures):
  *
  *   npm run eval -- search --data <dir> [--train <dir>] [--folds 5] [--sample N] [--seed 7]
- *       [--backend embedded|opensearch] [--out results.json]
+ *       [--backend embedded|opensearch] [--out results.json] [--no-plot]
  *
  * Indexes every product of --data (the subgraph's engine code), runs its judged queries through the subgraph's
  * retriever, and learns the ranking exactly as `npm run train -- search --judgments <dir>` does (ltr.ts:
@@ -40,6 +41,10 @@ import { mean, ndcgAt, recallAt, reciprocalRank } from "./metrics.ts";
  * through LtrRanker (onnxruntime-node) and rankByModel, the subgraph's own functions. --train defaults to
  * --data, and then the queries are cross-validated by query (fixed seeded folds): no query is scored by a
  * model that saw its judgements. `--sample N` scores a seeded sample of N queries (all products indexed).
+ *
+ * --out defaults to models/search/eval-<data folder>-<cv|unseen>[-<N sampled>].json (the names the card cites);
+ * the JSON is then drawn by models/common/plot_card.py into <same name>-metrics.png beside it (each mode's
+ * nDCG@10 and its paired difference to BM25, with 95 % bootstrap intervals), unless --no-plot.
  */
 const { values } = parseArgs({
   options: {
@@ -51,6 +56,7 @@ const { values } = parseArgs({
     "train-sample": { type: "string" },
     out: { type: "string" },
     seed: { type: "string", default: "7" },
+    "no-plot": { type: "boolean", default: false },
   },
 });
 if (values.data === undefined) {
@@ -110,6 +116,14 @@ async function runFolder(
 }
 
 const sample = values.sample === undefined ? undefined : Number(values.sample);
+const outPath = resolve(
+  values.out ??
+    join(
+      MODELS_DIR,
+      "search",
+      `eval-${basename(dataDir)}-${same ? "cv" : "unseen"}${sample === undefined ? "" : `-${sample}`}.json`,
+    ),
+);
 const { runs, stats } = await runFolder(dataDir, sample);
 const registries: string[] = [];
 const trainSample = values["train-sample"] === undefined ? undefined : Number(values["train-sample"]);
@@ -209,12 +223,24 @@ function pairedBootstrap(a: readonly number[], b: readonly number[]) {
   };
 }
 
+/** 95 % bootstrap interval of a per-query mean (2,000 resamples over queries, seeded like the paired one). */
+function meanInterval(xs: readonly number[]): [number, number] {
+  const rng = createRng(hashString(`search-eval-bootstrap-mean:${seed}`));
+  const means = Array.from({ length: 2000 }, () => {
+    let sum = 0;
+    for (let i = 0; i < xs.length; i += 1) sum += xs[rng.int(0, xs.length - 1)] as number;
+    return sum / xs.length;
+  }).sort((x, y) => x - y);
+  return [means[49] as number, means[1949] as number];
+}
+
 const bm25Ndcg = runs.map((r) => ndcgAt(10, r.allLexicalIds, r.judged));
 const rows = Object.entries(MODES).map(([mode, rank]) => {
   const ndcg = runs.map((r) => ndcgAt(10, rank(r), r.judged));
   return {
     mode,
     ndcg10: mean(ndcg),
+    ndcg10Ci95: meanInterval(ndcg),
     ndcg10Pool: mean(runs.map((r) => ndcgAt(10, poolRanking(rank(r), r.judged), r.judged))),
     mrr: mean(runs.map((r) => reciprocalRank(rank(r), r.judged, relevantGrade))),
     recall100: mean(runs.map((r) => recallAt(DEPTH, rank(r), r.judged, relevantGrade))),
@@ -237,11 +263,15 @@ const table = [
 process.stdout.write(
   `${table}\n\nProtocol: ${protocol}. Learned: ${settingsLog.map((s) => `weight ${s.semanticWeight} ${s.enabled ? `ranker ${s.trees} trees` : "ranker disabled"}`).join("; ")}. Gains 2^grade − 1; unjudged = 0; relevant for MRR/recall = grade ≥ ${relevantGrade}.\n`,
 );
-if (values.out !== undefined) {
-  await writeFile(
-    values.out,
-    `${JSON.stringify({ data: dataDir, train: trainDirs, backend: values.backend, queries: runs.length, products: data.docs.length, sample: sample ?? null, seed, protocol, learned: settingsLog, relevantGrade, poolFloor, rows }, null, 2)}\n`,
-  );
+await writeFile(
+  outPath,
+  `${JSON.stringify({ data: dataDir, train: trainDirs, backend: values.backend, queries: runs.length, products: data.docs.length, sample: sample ?? null, seed, protocol, learned: settingsLog, relevantGrade, poolFloor, rows }, null, 2)}\n`,
+);
+await prettifyJson([outPath]);
+say(`wrote ${outPath}`);
+if (!values["no-plot"]) {
+  // The card's figure, beside the JSON (<name>-metrics.png), as the payment-risk and logistics evals do.
+  await run(PYTHON, [join(MODELS_DIR, "common", "plot_card.py"), outPath], PYTHON_ENV);
 }
 for (const r of registries) await rm(r, { recursive: true, force: true });
 for (const b of backends) {
