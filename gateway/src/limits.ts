@@ -5,7 +5,10 @@ import {
   getVariableValues,
   GraphQLError,
   Kind,
+  type DocumentNode,
   type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
   type ValidationContext,
   type ValidationRule,
 } from "graphql";
@@ -40,29 +43,24 @@ export interface OperationLimits {
  * a query plan runs, with the cost and the limit in `extensions`.
  */
 export function costLimitPlugin(model: CostModel, maxCost: number): ApolloServerPlugin {
+  // Apollo Server hands a repeated operation the same parsed document (its document cache), so the cost of a
+  // document with given variables is computed once: a few variable sets per document, dropped when full.
+  const known = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (operation === undefined) return;
-          const coerced = getVariableValues(
-            schema,
-            operation.variableDefinitions ?? [],
-            request.variables ?? {},
-          );
-          // Bad variables fail execution with their own error.
-          if (coerced.errors !== undefined) return;
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const definition of document.definitions)
-            if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
-          const cost = operationCost(
-            schema,
-            model,
-            operation,
-            fragments,
-            coerced.coerced,
-            DEFAULT_COST_OPTIONS,
-          );
+          const key = `${operation.name?.value ?? ""} ${JSON.stringify(request.variables ?? {})}`;
+          let costs = known.get(document);
+          if (costs === undefined) known.set(document, (costs = new Map()));
+          let cost = costs.get(key);
+          if (cost === undefined) {
+            cost = costOf(schema, document, operation, request.variables ?? {});
+            if (cost === undefined) return;
+            if (costs.size >= COSTS_PER_DOCUMENT) costs.clear();
+            costs.set(key, cost);
+          }
           if (cost <= maxCost) return;
           throw new GraphQLError(
             `The operation costs ${cost}, above the limit of ${maxCost}: ask for fewer items (a smaller \`first\`) or fewer expensive fields`,
@@ -72,7 +70,25 @@ export function costLimitPlugin(model: CostModel, maxCost: number): ApolloServer
       };
     },
   };
+
+  function costOf(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Record<string, unknown>,
+  ): number | undefined {
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+    // Bad variables fail execution with their own error.
+    if (coerced.errors !== undefined) return undefined;
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const definition of document.definitions)
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+    return operationCost(schema, model, operation, fragments, coerced.coerced, DEFAULT_COST_OPTIONS);
+  }
 }
+
+/** Variable sets whose cost is kept per parsed document. */
+const COSTS_PER_DOCUMENT = 32;
 
 /**
  * Operation limits checked before a query plan is built, so an abusive operation never reaches a subgraph.
