@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -20,6 +20,11 @@ export interface OwnRedis {
   restart(): Promise<void>;
   /** Kills it (if running) and removes its working folder. */
   stop(): Promise<void>;
+}
+
+/** True when a `redis-server` binary is on the PATH (a test that starts its own skips without one). */
+export function hasRedisServer(): boolean {
+  return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
 async function freePort(): Promise<number> {

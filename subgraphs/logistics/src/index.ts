@@ -1,5 +1,4 @@
 import "reflect-metadata";
-import { resolve } from "node:path";
 import { z } from "zod";
 import {
   buildFederatedSchema,
@@ -30,7 +29,7 @@ import { normalApproximationPolicy } from "./replenishment.policy.ts";
 import { ReplenishmentResolver } from "./replenishment.resolver.ts";
 import { ReplenishmentService } from "./replenishment.service.ts";
 import { TrackingResolver } from "./tracking.resolver.ts";
-import { fileJournal, memoryJournal } from "./tracking.journal.ts";
+import { openTrackingJournal, trackingJournalEnvShape } from "./tracking.config.ts";
 import { TrackingService, seedActiveShipments } from "./tracking.service.ts";
 import { quantilePromise } from "./promise.strategy.ts";
 import { StatusResolver } from "./status.resolver.ts";
@@ -57,11 +56,8 @@ const logisticsEnvShape = {
   LOGISTICS_ACTIVE_SHIPMENTS: z.coerce.number().int().min(0).max(50_000).default(2_000),
   /** Parcels sitting in a hub that add 1.0 to its congestion feature. Default 25. */
   LOGISTICS_HUB_PARCELS_PER_UNIT: z.coerce.number().positive().default(25),
-  /**
-   * Folder of the journal of applied carrier scans (shipment-events.ndjson, fsync'd before a mutation answers),
-   * replayed at start. Unset: scans are kept in memory only and a restart forgets them (the demo default).
-   */
-  LOGISTICS_DATA_DIR: z.string().min(1).optional(),
+  /** The scan journal: LOGISTICS_DATA_DIR, LOGISTICS_JOURNAL and its Redis (see tracking.config.ts). */
+  ...trackingJournalEnvShape,
 };
 
 /** Default most rows per delivery-model run: a 24-product listing × 8 carrier services is 192 rows. */
@@ -99,19 +95,20 @@ export const logisticsSubgraph: SubgraphDefinition = {
       orderCostMinor: config.LOGISTICS_ORDER_COST_MINOR,
       holdingRate: config.LOGISTICS_HOLDING_RATE,
     });
-    const journal =
-      config.LOGISTICS_DATA_DIR === undefined
-        ? memoryJournal(Date.now())
-        : await fileJournal(resolve(config.LOGISTICS_DATA_DIR), Date.now());
+    const journal = await openTrackingJournal(env, log);
     const tracking = new TrackingService(
       (anchor) => seedActiveShipments(logistics, config.LOGISTICS_ACTIVE_SHIPMENTS, anchor),
       features,
       deliveryModel,
       journal,
-      { parcelsPerCongestionUnit: config.LOGISTICS_HUB_PARCELS_PER_UNIT, now: Date.now },
+      { parcelsPerCongestionUnit: config.LOGISTICS_HUB_PARCELS_PER_UNIT, now: Date.now, log },
     );
-    if (journal.events.length > 0) {
-      log.info({ scans: await tracking.restore() }, "shipment scans replayed from the journal");
+    if (journal.replayAtStart) {
+      // A journal out of reach at start is not fatal: tracking loads at first use; the rest serves meanwhile.
+      await tracking.restore().then(
+        (scans) => log.info({ journal: journal.kind, scans }, "shipment scans replayed from the journal"),
+        (error: unknown) => log.warn({ err: (error as Error).message }, "scan journal unreachable at start"),
+      );
     }
     const loaders = createLogisticsLoaders(stock, delivery, tracking);
     const models = [deliveryModel, demandModel] as unknown as Model<never, unknown>[];

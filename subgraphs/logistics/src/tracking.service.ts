@@ -1,4 +1,10 @@
-import { badUserInput, type RequestContext } from "@aisle/kit";
+import {
+  badUserInput,
+  RedisUnavailableError,
+  unavailable,
+  type Logger,
+  type RequestContext,
+} from "@aisle/kit";
 import type { BatchedModel, FeatureStore } from "@aisle/ml";
 import { WAREHOUSES, carrierPromiseDate, type Logistics, type ServiceLevel } from "@aisle/world";
 import { hubCongestionFeatures, hubId, warehouseBacklogFeatures } from "./backlog.features.ts";
@@ -56,6 +62,21 @@ export interface ArrivalEstimate {
   readonly delivered: boolean;
 }
 
+interface Checkpoint {
+  readonly shipments: readonly {
+    shipment: TrackedShipment;
+    status: ShipmentStatus;
+    atHub: string | null;
+    events: number;
+  }[];
+  readonly hubCounts: ReadonlyMap<string, number>;
+}
+
+/** A journal that cannot be reached is UNAVAILABLE (retry later); any other failure passes through. */
+function journalFailure(error: unknown): unknown {
+  return error instanceof RedisUnavailableError ? unavailable("The shipment journal") : error;
+}
+
 const RANK: Readonly<Record<ShipmentStatus, number>> = {
   PLACED: 0,
   PICKED: 1,
@@ -95,6 +116,9 @@ export function seedActiveShipments(logistics: Logistics, count: number, now: nu
   });
 }
 
+/** Appends that lost to another replica's in a row before a call gives up (UNAVAILABLE; the caller retries). */
+const MAX_APPEND_ATTEMPTS = 5;
+
 /**
  * Carrier scans: validated one by one (unknown shipment, reused id, future or pre-order time, out of order,
  * after delivery: rejected with a reason; a replayed eventId: DUPLICATE, nothing changes), the rest applied.
@@ -104,7 +128,12 @@ export function seedActiveShipments(logistics: Logistics, count: number, now: nu
  *
  * Applied scans are journalled before the mutation answers (`TrackingJournal`); at start the shipments are
  * re-seeded from the journal's anchor and its scans replayed, so a restart loses nothing acknowledged.
- * Mutations run one at a time. One instance owns a journal: several replicas would need a shared store.
+ * Everything that changes the state runs one at a time, here. Replicas sharing a journal (Redis) agree:
+ * before a call validates its scans and before a read answers, this replica applies what others appended
+ * since it last read; an append that finds the journal moved on writes nothing, and the call is validated
+ * again on the new state (so a scan id is applied once across replicas, and every replica applies the same
+ * scans in the same order). The replica that appends a scan writes the hub features it changes; the others
+ * only count it.
  */
 export class TrackingService {
   #loaded: Map<string, TrackedShipment> | undefined;
@@ -112,7 +141,11 @@ export class TrackingService {
   readonly #hubCounts = new Map<string, number>();
   /** Hubs whose counts a replay rebuilt, not yet written to the feature store. */
   readonly #restoredHubs = new Set<string>();
+  /** Scans the last full replay applied. */
+  #replayed = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  /** A read's catch-up that has not started yet: reads arriving meanwhile share it. */
+  #pendingRead: Promise<Map<string, TrackedShipment>> | undefined;
 
   constructor(
     /** Called on first use with the journal's anchor: seeding generates the shipment history, which need not delay start-up. */
@@ -120,55 +153,116 @@ export class TrackingService {
     private readonly features: FeatureStore,
     private readonly model: BatchedModel<DeliveryRow, DeliveryDistribution>,
     private readonly journal: TrackingJournal,
-    private readonly options: { readonly parcelsPerCongestionUnit: number; readonly now: () => number },
+    private readonly options: {
+      readonly parcelsPerCongestionUnit: number;
+      readonly now: () => number;
+      /** Where a read served from this replica's last state (journal unreachable) is reported. */
+      readonly log?: Logger;
+    },
   ) {}
 
   get #shipments(): Map<string, TrackedShipment> {
+    if (this.#loaded === undefined) throw new Error("tracking state used before it was loaded");
+    return this.#loaded;
+  }
+
+  /** Runs `work` after everything queued before it. */
+  #enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Brings the state to the journal's end: on first use (or after a failed append) seeds the shipments from
+   * the anchor and replays every scan; afterwards applies only the scans appended since the last read (by
+   * other replicas). Call it from the queue only.
+   */
+  async #sync(): Promise<Map<string, TrackedShipment>> {
     if (this.#loaded === undefined) {
-      this.#loaded = new Map(this.seed(this.journal.anchor).map((s) => [s.id, s]));
-      for (const event of this.journal.events) this.#apply(event, this.#restoredHubs);
+      const anchor = await this.journal.anchor();
+      this.journal.rewind();
+      const events = await this.journal.read();
+      this.#loaded = new Map(this.seed(anchor).map((s) => [s.id, s]));
+      for (const event of events) this.#apply(event, this.#restoredHubs, true);
+      this.#replayed = events.length;
+      return this.#loaded;
     }
+    const notWrittenHere = new Set<string>();
+    for (const event of await this.journal.read()) this.#apply(event, notWrittenHere, true);
     return this.#loaded;
   }
 
   /** Seeds the shipments and replays the journal now, writing the rebuilt hub counts; returns the scans replayed. */
   async restore(): Promise<number> {
-    void this.#shipments;
+    await this.#enqueue(() => this.#sync());
     await this.#writeHubs(this.#takeRestoredHubs());
-    return this.journal.events.length;
+    return this.#replayed;
   }
 
-  shipmentsByIds(ids: readonly string[]): (TrackedShipment | null)[] {
-    return ids.map((id) => this.#shipments.get(id) ?? null);
+  /**
+   * The shipments, after catching up with the journal. While the journal is unreachable, the state this
+   * replica last knew (logged); UNAVAILABLE when it never loaded.
+   */
+  async shipmentsByIds(ids: readonly string[]): Promise<(TrackedShipment | null)[]> {
+    this.#pendingRead ??= this.#enqueue(async () => {
+      this.#pendingRead = undefined;
+      try {
+        return await this.#sync();
+      } catch (error) {
+        if (this.#loaded === undefined) throw journalFailure(error);
+        this.options.log?.warn(
+          { err: (error as Error).message },
+          "scan journal unreachable; shipments answered from this replica's last state",
+        );
+        return this.#loaded;
+      }
+    });
+    const shipments = await this.#pendingRead;
+    return ids.map((id) => shipments.get(id) ?? null);
   }
 
   async record(ctx: RequestContext, events: readonly EventInput[]): Promise<EventResult[]> {
     if (events.length === 0 || events.length > MAX_EVENTS_PER_CALL) {
       throw badUserInput(`Send 1 to ${MAX_EVENTS_PER_CALL} events per call`, "events");
     }
-    const run = this.#queue.then(() => this.#record(ctx, events));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#enqueue(() => this.#record(ctx, events));
   }
 
   async #record(ctx: RequestContext, events: readonly EventInput[]): Promise<EventResult[]> {
-    void this.#shipments; // load (and replay) first, so hubs a replay rebuilt are written with this call's
-    const changedHubs = new Set<string>(this.#takeRestoredHubs());
-    const results = events.map((event) => this.#apply(event, changedHubs));
-    const applied = events.filter((_, i) => results[i]?.outcome === EventOutcome.APPLIED);
-    if (applied.length > 0) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await this.journal.append(applied);
+        await this.#sync(); // load (and replay) first, so hubs a replay rebuilt are written with this call's
       } catch (error) {
-        // Not durable, so not applied: rebuild from the journal on next use; the caller gets an error and retries.
-        this.#forget();
-        throw error;
+        throw journalFailure(error);
       }
+      const checkpoint = this.#checkpoint(events);
+      const changedHubs = new Set<string>(this.#takeRestoredHubs());
+      const results = events.map((event) => this.#apply(event, changedHubs, false));
+      const applied = events.filter((_, i) => results[i]?.outcome === EventOutcome.APPLIED);
+      if (applied.length > 0) {
+        let appended: boolean;
+        try {
+          appended = await this.journal.append(applied);
+        } catch (error) {
+          // Not durable, so not applied; the caller gets an error and retries. (If the write landed after all,
+          // the next read of the journal applies it, and the retry is a DUPLICATE.)
+          this.#rollBack(checkpoint, applied, changedHubs);
+          throw journalFailure(error);
+        }
+        if (!appended) {
+          // Another replica appended first: validate this call again on top of its scans.
+          this.#rollBack(checkpoint, applied, changedHubs);
+          ctx.log.info({ attempt }, "scan journal moved on; validating the scans again");
+          if (attempt >= MAX_APPEND_ATTEMPTS) throw unavailable("The shipment journal");
+          continue;
+        }
+      }
+      if (changedHubs.size > 0) await this.#writeHubs([...changedHubs]);
+      const rejected = results.filter((r) => r.outcome === EventOutcome.REJECTED).length;
+      ctx.log.info({ events: events.length, rejected, hubs: [...changedHubs] }, "shipment events recorded");
+      return results;
     }
-    if (changedHubs.size > 0) await this.#writeHubs([...changedHubs]);
-    const rejected = results.filter((r) => r.outcome === EventOutcome.REJECTED).length;
-    ctx.log.info({ events: events.length, rejected, hubs: [...changedHubs] }, "shipment events recorded");
-    return results;
   }
 
   #takeRestoredHubs(): string[] {
@@ -177,11 +271,28 @@ export class TrackingService {
     return hubs;
   }
 
-  #forget(): void {
-    this.#loaded = undefined;
-    this.#eventOwners.clear();
+  /** What applying `events` may change: the shipments they name and the hub counts. */
+  #checkpoint(events: readonly EventInput[]): Checkpoint {
+    const shipments = [...new Set(events.map((e) => e.shipmentId))].flatMap((id) => {
+      const shipment = this.#shipments.get(id);
+      return shipment === undefined
+        ? []
+        : [{ shipment, status: shipment.status, atHub: shipment.atHub, events: shipment.events.length }];
+    });
+    return { shipments, hubCounts: new Map(this.#hubCounts) };
+  }
+
+  /** Undoes a batch that was applied but not journalled; its hubs are written with the next call. */
+  #rollBack(checkpoint: Checkpoint, applied: readonly EventInput[], changedHubs: Set<string>): void {
+    for (const { shipment, status, atHub, events } of checkpoint.shipments) {
+      shipment.status = status;
+      shipment.atHub = atHub;
+      shipment.events.splice(events);
+    }
     this.#hubCounts.clear();
-    this.#restoredHubs.clear();
+    for (const [hub, count] of checkpoint.hubCounts) this.#hubCounts.set(hub, count);
+    for (const event of applied) this.#eventOwners.delete(event.eventId);
+    for (const hub of changedHubs) this.#restoredHubs.add(hub);
   }
 
   async close(): Promise<void> {
@@ -189,7 +300,8 @@ export class TrackingService {
     await this.journal.close();
   }
 
-  #apply(event: EventInput, changedHubs: Set<string>): EventResult {
+  /** Validates and applies one scan; `replaying` (a scan from the journal) skips the check against this clock. */
+  #apply(event: EventInput, changedHubs: Set<string>, replaying: boolean): EventResult {
     const base = { eventId: event.eventId, shipmentId: event.shipmentId };
     const reject = (reason: string): EventResult => ({ ...base, outcome: EventOutcome.REJECTED, reason });
     if (event.eventId.length === 0 || event.eventId.length > 128)
@@ -204,7 +316,7 @@ export class TrackingService {
     if (shipment === undefined) return reject("unknown shipment");
     const at = event.at.getTime();
     if (!Number.isFinite(at)) return reject("invalid time");
-    if (at > this.options.now() + 5 * 60_000) return reject("scan time is in the future");
+    if (!replaying && at > this.options.now() + 5 * 60_000) return reject("scan time is in the future");
     if (at < shipment.orderedAt.getTime()) return reject("scan time is before the order");
     if ((event.detail ?? "").length > 200) return reject("detail is longer than 200 characters");
     if (shipment.status === ShipmentStatus.DELIVERED) return reject("shipment is already delivered");
