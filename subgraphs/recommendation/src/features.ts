@@ -1,7 +1,7 @@
 import type { DecodedActivity } from "@aisle/behaviour";
 import type { CatalogFacts, ItemFacts } from "./catalog-facts.store.ts";
 import type { InteractionIndex } from "./interactions.store.ts";
-import type { RankerRow, UserTowerRow } from "./models.ts";
+import type { ItemTowerRow, RankerRow, UserTowerRow } from "./models.ts";
 import type { Vocabulary } from "./vocabulary.model.ts";
 
 /**
@@ -16,25 +16,65 @@ export function eventCount(activity: DecodedActivity): number {
   return c.views + c.clicks + c.carts + c.purchases;
 }
 
+/**
+ * A user-tower row from a user's events, oldest first: each event's item as an item-tower row (model index and
+ * attribute ids) and its type id; the most recent `maxLen` are kept. The feed (from activity features) and the
+ * offline evaluation (from a log's sequences) both build rows with this.
+ */
+export function sequenceRow(
+  items: readonly ItemTowerRow[],
+  typeIds: readonly number[],
+  maxLen: number,
+): UserTowerRow {
+  const from = Math.max(0, items.length - maxLen);
+  return {
+    itemIds: items.slice(from).map((i) => i.itemId),
+    attrIds: items.slice(from).map((i) => i.attrIds),
+    typeIds: typeIds.slice(from),
+  };
+}
+
+/**
+ * Item-tower rows of items named by id with attribute names (a log without a catalogue: Amazon
+ * `attr:<id>`, NDJSON names), through the model's vocabularies: unknown ids and names are 0, the first
+ * `slots` names are kept.
+ */
+export class NamedItemRows {
+  readonly #attributes: ReadonlyMap<string, number>;
+
+  constructor(
+    private readonly vocab: Vocabulary,
+    private readonly slots: number,
+  ) {
+    this.#attributes = new Map(vocab.file.attributes.map((name, i) => [name, i + 1]));
+  }
+
+  row(itemId: string, attributeNames: readonly string[]): ItemTowerRow {
+    return {
+      itemId: this.vocab.itemIndex(itemId),
+      attrIds: Array.from({ length: this.slots }, (_, i) => {
+        const name = attributeNames[i];
+        return name === undefined ? 0 : (this.#attributes.get(name) ?? 0);
+      }),
+    };
+  }
+}
+
 export function userTowerRow(
   activity: DecodedActivity,
   vocab: Vocabulary,
   catalog: CatalogFacts,
 ): UserTowerRow {
-  const itemIds: number[] = [];
-  const attrIds: number[][] = [];
+  const items: ItemTowerRow[] = [];
   const typeIds: number[] = [];
   for (const entry of activity.sequence.slice(-vocab.maxLen)) {
     const item = catalog.item(entry.productId);
     if (item === null) continue;
-    itemIds.push(vocab.itemIndex(item.id));
-    attrIds.push(vocab.attributeIds(item));
+    items.push({ itemId: vocab.itemIndex(item.id), attrIds: vocab.attributeIds(item) });
     typeIds.push(vocab.typeId(entry.type));
   }
   return {
-    itemIds,
-    attrIds,
-    typeIds,
+    ...sequenceRow(items, typeIds, vocab.maxLen),
     profile: [Math.log1p(eventCount(activity)) / 5, Math.log1p(activity.counts.purchases) / 3],
   };
 }

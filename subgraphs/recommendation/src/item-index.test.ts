@@ -61,3 +61,40 @@ describe("ItemIndex", () => {
     expect(index.size).toBe(2_000);
   });
 });
+
+describe("ItemIndex with unnormalised vectors (the sequence model's logits)", () => {
+  const dim = 8;
+  const rng = createRng(hashString("item-index-raw"));
+  const vectors = Array.from(
+    { length: 500 },
+    (_, i) => [`q-${i}`, Float32Array.from({ length: dim }, () => rng.normal() * (1 + (i % 5)))] as const,
+  );
+  const index = new ItemIndex({ dim });
+  index.addAll(vectors);
+
+  it("exact keeps the top k of a full sort by inner product", () => {
+    const query = Float32Array.from({ length: dim }, () => rng.normal());
+    const sorted = vectors
+      .map(([id, v]) => ({ id, score: v.reduce((s, x, j) => s + x * query[j]!, 0) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 25);
+    const exact = index.exact(query, 25);
+    expect(exact.map((n) => n.id)).toEqual(sorted.map((n) => n.id));
+    expect(exact[0]!.score).toBeCloseTo(sorted[0]!.score, 4);
+  });
+
+  it("item-to-item neighbours are by cosine, leave the item out, and ignore vector length", () => {
+    const [id, vector] = vectors[3]!;
+    index.upsert(
+      "q-twin",
+      vector.map((x) => x * 0.01),
+    );
+    const near = index.neighbours(id, 5);
+    expect(near[0]?.id).toBe("q-twin");
+    expect(near[0]?.score).toBeCloseTo(1, 4);
+    expect(near.map((n) => n.id)).not.toContain(id);
+    expect(index.cosine(id, "q-twin")).toBeCloseTo(1, 4);
+    index.remove("q-twin");
+    expect(index.neighbours(id, 5).map((n) => n.id)).not.toContain("q-twin");
+  });
+});

@@ -1,7 +1,7 @@
 import type { DecodedActivity } from "@aisle/behaviour";
 import type { CatalogFacts, ItemFacts } from "./catalog-facts.store.ts";
 import type { InteractionIndex } from "./interactions.store.ts";
-import { dot, type ItemIndex } from "./item-index.ts";
+import { dot, type ItemIndex, type Neighbour } from "./item-index.ts";
 
 /** One item a recall path proposes, with a score in [0, 1] and why. */
 export interface RecallHit {
@@ -38,6 +38,31 @@ export interface Candidate {
   reason: string;
   /** Set by ranking; re-ranking reorders by it. */
   score: number;
+  /** The sequence model's score (user vector · item vector), set before ranking; absent without a user vector. */
+  sequenceScore?: number;
+}
+
+/**
+ * Sequence-model recall: the `depth` items whose vectors have the largest inner product with the user vector,
+ * from the HNSW index (or by a full scan with `exact`), leaving out `exclude` (the offline evaluation excludes
+ * the user's history; the feed leaves that to re-ranking). The feed's two-tower path and the evaluation both
+ * call this.
+ */
+export function sequenceRecall(
+  index: ItemIndex,
+  userVector: Float32Array,
+  depth: number,
+  exclude: ReadonlySet<string> = new Set(),
+  exact = false,
+): Neighbour[] {
+  const k = depth + exclude.size;
+  const hits = exact ? index.exact(userVector, k) : index.search(userVector, k);
+  const out: Neighbour[] = [];
+  for (const hit of hits) {
+    if (out.length >= depth) break;
+    if (!exclude.has(hit.id)) out.push(hit);
+  }
+  return out;
 }
 
 /** Recent distinct products of a user, newest first. */
@@ -63,11 +88,13 @@ export class TwoTowerRecall implements RecallSource {
   recall(request: RecallRequest, limit: number): RecallHit[] {
     if (request.userVector === null) return [];
     const recent = recentItems(request.activity, 10)
-      .map((id) => ({ id, vector: this.index.vector(id) }))
+      .map((id) => ({ id, vector: this.index.unitVector(id) }))
       .filter((r): r is { id: string; vector: Float32Array } => r.vector !== null);
-    return this.index.search(request.userVector, limit).map((hit) => {
+    const hits = sequenceRecall(this.index, request.userVector, limit);
+    const top = hits[0]?.score ?? 0;
+    return hits.map((hit) => {
       let reason = "picked for you";
-      const vector = this.index.vector(hit.id);
+      const vector = this.index.unitVector(hit.id);
       if (vector !== null && recent.length > 0) {
         let best = recent[0] as { id: string; vector: Float32Array };
         let bestScore = -Infinity;
@@ -78,8 +105,9 @@ export class TwoTowerRecall implements RecallSource {
         const title = this.catalog.item(best.id)?.title;
         if (title !== undefined && best.id !== hit.id) reason = `because you viewed ${title}`;
       }
+      // Scores are logits: exp(s - s_top) is each hit's softmax probability relative to the best hit, in (0, 1].
       // Without history the user vector is a generic one: trust it less than popularity and context.
-      return { id: hit.id, score: Math.max(0, hit.score) * (recent.length > 0 ? 1 : 0.4), reason };
+      return { id: hit.id, score: Math.exp(hit.score - top) * (recent.length > 0 ? 1 : 0.4), reason };
     });
   }
 }
@@ -165,12 +193,10 @@ export class ContentRecall implements RecallSource {
     if (request.productId !== null) seeds.unshift(request.productId);
     const hits: RecallHit[] = [];
     for (const seed of seeds.slice(0, 3)) {
-      const vector = this.index.vector(seed);
-      if (vector === null) continue;
       const title = this.catalog.item(seed)?.title ?? seed;
-      for (const n of this.index.search(vector, Math.ceil(limit / 2) + 1)) {
-        if (n.id !== seed)
-          hits.push({ id: n.id, score: Math.max(0, n.score), reason: `similar to ${title}` });
+      // Cosine of item vectors (not the raw inner product, which favours large-norm, popular items).
+      for (const n of this.index.neighbours(seed, Math.ceil(limit / 2))) {
+        hits.push({ id: n.id, score: Math.max(0, n.score), reason: `similar to ${title}` });
       }
     }
     return hits.sort((a, b) => b.score - a.score).slice(0, limit);
