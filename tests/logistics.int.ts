@@ -5,6 +5,7 @@ import { demoLogistics, demoWorld } from "@aisle/world";
 import { startLocalSupergraph, type LocalSupergraph } from "../scripts/local-supergraph.ts";
 import {
   CartDeliveryOptionsDocument,
+  CategoryPageDocument,
   LogisticsModelsDocument,
   ProductListingWithDeliveryDocument,
   ProductReplenishmentDocument,
@@ -107,6 +108,118 @@ describe("logistics through the gateway", () => {
     expect(withOptions).toBeGreaterThan(10);
     // Rows: one per product in stock and carrier service; all of them went into that single run.
     expect(after.rows - before.rows).toBeGreaterThanOrEqual(withOptions * 5);
+  });
+
+  it("gives a category page one compact delivery promise per product, in ONE model run, one row each", async () => {
+    const before = await modelRuns();
+    const result = await postGraphQL(supergraph.url, CategoryPageDocument, {
+      categoryId: department.id,
+      first: 24,
+      destination: DENVER,
+      context: { currency: "USD", region: "US" },
+    });
+    expect(result.body.errors).toBeUndefined();
+    const after = await modelRuns();
+    expect(after.runs - before.runs).toBe(1);
+    const edges = (
+      result.body.data!.productsByCategory as {
+        edges: {
+          node: {
+            id: string;
+            availability: { inStock: boolean };
+            deliveryPromise: {
+              date: string | null;
+              onTimeProbability: number | null;
+              carrier: { id: string } | null;
+              reason: string | null;
+            };
+          };
+        }[];
+      }
+    ).edges;
+    expect(edges).toHaveLength(24);
+    const inStock = edges.filter((e) => e.node.availability.inStock).length;
+    // The cheapest service's cost needs no model: one row per product in stock, not one per carrier service.
+    expect(after.rows - before.rows).toBe(inStock);
+    for (const { node } of edges) {
+      if (!node.availability.inStock) {
+        expect(node.deliveryPromise).toMatchObject({ date: null, carrier: null });
+        expect(node.deliveryPromise.reason).toMatch(/out of stock/);
+        continue;
+      }
+      expect(node.deliveryPromise.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(node.deliveryPromise.onTimeProbability).toBeGreaterThanOrEqual(0.9);
+      expect(node.deliveryPromise.reason).toBeNull();
+    }
+  });
+
+  it("promises the same date, carrier and cost as the matching option of the full estimate", async () => {
+    const query = `query Compare($id: ID!, $to: DestinationInput!) {
+      product(id: $id) {
+        deliveryEstimate(destination: $to) {
+          options { carrier { id } service promisedDate onTimeProbability cost { amountMinor } }
+        }
+        cheapest: deliveryPromise(destination: $to) { date onTimeProbability carrier { id } service cost { amountMinor } }
+        fastest: deliveryPromise(destination: $to, choose: FASTEST) { date carrier { id } service cost { amountMinor } }
+      }
+    }`;
+    const stocked = world.products.filter((p) => (logistics.product(p.id)?.totalStock ?? 0) > 0).slice(0, 5);
+    for (const product of stocked) {
+      const result = await postGraphQL(supergraph.url, query, { id: product.id, to: DENVER });
+      expect(result.body.errors).toBeUndefined();
+      const node = result.body.data!.product as {
+        deliveryEstimate: {
+          options: {
+            carrier: { id: string };
+            service: string;
+            promisedDate: string;
+            onTimeProbability: number;
+            cost: { amountMinor: number };
+          }[];
+        };
+        cheapest: { date: string; onTimeProbability: number; carrier: { id: string }; service: string };
+        fastest: { date: string; carrier: { id: string }; service: string; cost: { amountMinor: number } };
+      };
+      const options = node.deliveryEstimate.options;
+      const cheapest = [...options].sort((a, b) => a.cost.amountMinor - b.cost.amountMinor)[0]!;
+      expect(node.cheapest).toMatchObject({
+        date: cheapest.promisedDate,
+        onTimeProbability: cheapest.onTimeProbability,
+        carrier: cheapest.carrier,
+        service: cheapest.service,
+        cost: cheapest.cost,
+      });
+      const earliest = options.map((o) => o.promisedDate).sort()[0];
+      expect(node.fastest.date).toBe(earliest);
+      const matching = options.find(
+        (o) => o.carrier.id === node.fastest.carrier.id && o.service === node.fastest.service,
+      )!;
+      expect(matching.promisedDate).toBe(earliest);
+      expect(
+        options.every(
+          (o) => o.promisedDate !== earliest || o.cost.amountMinor >= node.fastest.cost.amountMinor,
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it("answers an unserved destination with a null promise date and a reason, a malformed one with BAD_USER_INPUT", async () => {
+    const product = world.products.find((p) => (logistics.product(p.id)?.totalStock ?? 0) > 0)!;
+    const query = `query P($id: ID!, $to: DestinationInput!) { product(id: $id) { id deliveryPromise(destination: $to) { date reason carrier { id } } } }`;
+    const unserved = await postGraphQL(supergraph.url, query, {
+      id: product.id,
+      to: { country: "US", postalCode: "99501" },
+    });
+    expect(unserved.body.errors).toBeUndefined();
+    expect(unserved.body.data!.product).toMatchObject({
+      deliveryPromise: { date: null, carrier: null, reason: expect.stringMatching(/Alaska/) },
+    });
+    const malformed = await postGraphQL(supergraph.url, query, {
+      id: product.id,
+      to: { country: "US", postalCode: "8020" },
+    });
+    expect(codes(malformed)).toContain("BAD_USER_INPUT");
+    expect(malformed.body.data!.product).toMatchObject({ id: product.id, deliveryPromise: null });
   });
 
   it("puts overnight ahead of economy and charges more for it", async () => {

@@ -3,9 +3,12 @@ import { StorefrontCategoryDocument } from "../../../operations/__generated__/gr
 import { PRICE, query } from "../api.ts";
 import type { Page } from "../router.ts";
 import { destination } from "../state.ts";
-import { cheapest, day, grid, partial, productCard } from "../ui.ts";
+import { day, grid, partial, productCard } from "../ui.ts";
 
-/** A category: its products with prices and the date the cheapest delivery would arrive by. */
+/**
+ * A category: its products with prices and the date the cheapest delivery would arrive by (the API's compact
+ * delivery promise: one date per product, not every option with its parcels).
+ */
 export const categoryPage: Page = async (url, show) => {
   const categoryId = decodeURIComponent(url.pathname.slice("/c/".length));
   const to = destination();
@@ -25,15 +28,15 @@ export const categoryPage: Page = async (url, show) => {
       ${partial(errors)}
       ${grid(
         data.productsByCategory.edges.map(({ node }) => {
-          const option = cheapest(node.deliveryEstimate?.options ?? []);
+          const promise = node.deliveryPromise;
           return productCard(
             node,
-            option === undefined
-              ? node.deliveryEstimate?.reason
-                ? html`<span class="delivery muted">${node.deliveryEstimate.reason}</span>`
+            promise?.date == null
+              ? promise?.reason
+                ? html`<span class="delivery muted">${promise.reason}</span>`
                 : nothing
               : html`<span class="delivery" data-testid="delivery-date"
-                  >Arrives by ${day(option.promisedDate)} · ${option.cost.formatted}</span
+                  >Arrives by ${day(promise.date)} · ${promise.cost?.formatted ?? ""}</span
                 >`,
           );
         }),

@@ -57,6 +57,31 @@ export interface DeliveryEstimate {
   readonly degraded: boolean;
 }
 
+/** Which option a listing's compact promise stands for. */
+export type PromiseChoice = "CHEAPEST" | "FASTEST";
+
+/**
+ * A listing's compact delivery promise for one unit of a product: the date of one option, its on-time
+ * probability, carrier and cost, with no parcels and no other options. `date` is null (with a reason) when it
+ * cannot be delivered.
+ */
+export interface DeliveryPromise {
+  readonly date: string | null;
+  readonly onTimeProbability: number | null;
+  readonly carrier: Carrier | null;
+  readonly service: ServiceLevel | null;
+  readonly cost: Money | null;
+  readonly reason: string | null;
+  readonly degraded: boolean;
+}
+
+/** A request for a compact promise: one unit of a product to a destination (parsed and located). */
+export interface PromiseRequest {
+  readonly productId: string;
+  readonly where: Located | NotServed;
+  readonly choice: PromiseChoice;
+}
+
 /** A request for options: items to one destination (already parsed and located). */
 export interface EstimateRequest {
   readonly items: readonly CartItem[];
@@ -67,6 +92,15 @@ const empty = (reason: string, split = false): DeliveryEstimate => ({
   options: [],
   reason,
   split,
+  degraded: false,
+});
+const noPromise = (reason: string): DeliveryPromise => ({
+  date: null,
+  onTimeProbability: null,
+  carrier: null,
+  service: null,
+  cost: null,
+  reason,
   degraded: false,
 });
 const isoDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -85,6 +119,13 @@ export function checkItems(items: readonly CartItem[], known: (id: string) => bo
     if (seen.has(item.productId)) throw badUserInput(`Product ${item.productId} is listed twice`, "items");
     seen.add(item.productId);
   }
+}
+
+/** Live inputs of the delivery model for one batch. */
+interface LiveFeatures {
+  readonly degraded: boolean;
+  readonly backlogOf: ReadonlyMap<string, number>;
+  readonly congestionOf: ReadonlyMap<string, number>;
 }
 
 /** What one parcel costs with a carrier service, in minor units (unrounded). */
@@ -215,49 +256,14 @@ export class DeliveryService {
       work.push({ index, where: request.where, parcels: planned.parcels, services });
     });
     if (work.length > 0) {
-      const warehouseIds = [...new Set(work.flatMap((w) => w.parcels.map((p) => p.warehouse.id)))];
-      const hubIds = [
-        ...new Set(work.flatMap((w) => w.services.map((cs) => hubId(cs.carrierId, w.where.region)))),
-      ];
-      const [backlog, congestion] = await Promise.all([
-        this.features.read(warehouseBacklogFeatures, warehouseIds),
-        this.features.read(hubCongestionFeatures, hubIds),
-      ]);
-      const degraded = backlog.degraded || congestion.degraded;
-      const backlogOf = new Map(
-        warehouseIds.map((id, i) => [
-          id,
-          backlog.values[i]?.backlog ?? warehouseBacklogFeatures.defaults.backlog,
-        ]),
+      const live = await this.#liveFeatures(
+        work.flatMap((w) => w.parcels.map((p) => p.warehouse.id)),
+        work.flatMap((w) => w.services.map((cs) => hubId(cs.carrierId, w.where.region))),
       );
-      const congestionOf = new Map(hubIds.map((id, i) => [id, congestion.values[i]?.congestion ?? 0]));
       const rows: DeliveryRow[] = [];
       for (const w of work) {
         for (const cs of w.services) {
-          for (const parcel of w.parcels) {
-            rows.push({
-              warehouseId: parcel.warehouse.id,
-              carrierId: cs.carrierId,
-              service: cs.service,
-              distanceKm: parcel.distanceKm,
-              destRegion: w.where.region,
-              orderedAt,
-              weightKg: parcel.weightKg,
-              quantity: parcel.lines.reduce((n, l) => n + l.quantity, 0),
-              warehouseBacklog:
-                backlogOf.get(parcel.warehouse.id) ?? warehouseBacklogFeatures.defaults.backlog,
-              hubCongestion: congestionOf.get(hubId(cs.carrierId, w.where.region)) ?? 0,
-              cutoffHourUtc: parcel.warehouse.cutoffHourUtc,
-              // What the shopper sees at checkout; only models trained on a real table use them (see CARD.md).
-              promisedDays:
-                (Date.parse(
-                  `${carrierPromiseDate(cs, orderedAt, parcel.distanceKm, parcel.warehouse.cutoffHourUtc)}T00:00:00Z`,
-                ) -
-                  orderedAt) /
-                DAY_MS,
-              shippingCost: parcelCostMinor(cs, parcel) / 100,
-            });
-          }
+          for (const parcel of w.parcels) rows.push(this.#row(cs, parcel, w.where, orderedAt, live));
         }
       }
       const predicted = await this.model.predictBatch(rows);
@@ -276,10 +282,164 @@ export class DeliveryService {
           if (failure === undefined) options.push(this.#option(cs, w.parcels, dists, orderedAt));
         }
         options.sort((a, b) => a.p50Days - b.p50Days || a.cost.amountMinor - b.cost.amountMinor);
-        results[w.index] = failure ?? { options, reason: null, split: w.parcels.length > 1, degraded };
+        results[w.index] = failure ?? {
+          options,
+          reason: null,
+          split: w.parcels.length > 1,
+          degraded: live.degraded,
+        };
       }
     }
     return results.map((r) => r ?? new Error("estimate missing"));
+  }
+
+  /**
+   * Compact promises for many products (one unit each) with one feature read per set and one model run, and
+   * without building options: one parcel from the nearest warehouse with stock; for CHEAPEST only the
+   * cheapest carrier service is scored (its cost needs no model), for FASTEST every service that accepts the
+   * parcel and the earliest promised date wins (then the cheaper). A DataLoader batch function; never throws.
+   */
+  async promiseMany(requests: readonly PromiseRequest[]): Promise<(DeliveryPromise | Error)[]> {
+    const orderedAt = this.now();
+    const results: (DeliveryPromise | Error | undefined)[] = new Array(requests.length);
+    interface Work {
+      readonly index: number;
+      readonly where: Located;
+      readonly parcel: Parcel;
+      readonly services: CarrierService[];
+    }
+    const work: Work[] = [];
+    requests.forEach((request, index) => {
+      if (!request.where.served) {
+        results[index] = noPromise(request.where.reason);
+        return;
+      }
+      const product = this.stock.product(request.productId);
+      if (product === null) {
+        results[index] = noPromise(`Product ${request.productId} is not stocked`);
+        return;
+      }
+      const nearest = this.stock.warehousesWith(product, 1, request.where)[0];
+      if (nearest === undefined) {
+        results[index] = noPromise(`${request.productId} is out of stock`);
+        return;
+      }
+      const parcel: Parcel = {
+        warehouse: nearest.warehouse,
+        lines: [{ productId: request.productId, quantity: 1 }],
+        weightKg: Math.round(product.unitWeightKg * 100) / 100,
+        distanceKm: Math.round(nearest.km),
+      };
+      const accepted = this.servicesFor([parcel]);
+      if (accepted.length === 0) {
+        results[index] = noPromise("No carrier accepts this parcel (too heavy or too far)");
+        return;
+      }
+      const services =
+        request.choice === "FASTEST"
+          ? accepted
+          : [
+              accepted.reduce((best, cs) =>
+                parcelCostMinor(cs, parcel) < parcelCostMinor(best, parcel) ? cs : best,
+              ),
+            ];
+      work.push({ index, where: request.where, parcel, services });
+    });
+    if (work.length > 0) {
+      const live = await this.#liveFeatures(
+        work.map((w) => w.parcel.warehouse.id),
+        work.flatMap((w) => w.services.map((cs) => hubId(cs.carrierId, w.where.region))),
+      );
+      const rows = work.flatMap((w) =>
+        w.services.map((cs) => this.#row(cs, w.parcel, w.where, orderedAt, live)),
+      );
+      const predicted = await this.model.predictBatch(rows);
+      let cursor = 0;
+      for (const w of work) {
+        let best: { promise: DeliveryPromise; days: number; costMinor: number } | undefined;
+        let failure: Error | undefined;
+        for (const cs of w.services) {
+          const answer = predicted[cursor++];
+          if (answer instanceof Error || answer === undefined) {
+            failure ??= answer ?? new Error("no prediction");
+            continue;
+          }
+          const days = this.promise.promiseDays([answer]);
+          const costMinor = parcelCostMinor(cs, w.parcel);
+          const date = isoDate(orderedAt + days * DAY_MS);
+          if (best !== undefined && (best.promise.date as string) < date) continue;
+          if (best !== undefined && best.promise.date === date && best.costMinor <= costMinor) continue;
+          const promisedEnd = Date.parse(`${date}T00:00:00Z`) + DAY_MS;
+          best = {
+            days,
+            costMinor,
+            promise: {
+              date,
+              onTimeProbability:
+                Math.round(allArrivedBy([answer], (promisedEnd - orderedAt) / DAY_MS) * 1000) / 1000,
+              carrier: this.#carriers.get(cs.carrierId) as Carrier,
+              service: cs.service,
+              cost: toMoney(Math.round(costMinor), "USD"),
+              reason: null,
+              degraded: live.degraded,
+            },
+          };
+        }
+        results[w.index] = failure ?? best?.promise ?? new Error("promise missing");
+      }
+    }
+    return results.map((r) => r ?? new Error("promise missing"));
+  }
+
+  /** Backlog per warehouse and congestion per hub, read once per batch (deduplicated ids). */
+  async #liveFeatures(warehouseIds: readonly string[], hubIds: readonly string[]): Promise<LiveFeatures> {
+    const warehouses = [...new Set(warehouseIds)];
+    const hubs = [...new Set(hubIds)];
+    const [backlog, congestion] = await Promise.all([
+      this.features.read(warehouseBacklogFeatures, warehouses),
+      this.features.read(hubCongestionFeatures, hubs),
+    ]);
+    return {
+      degraded: backlog.degraded || congestion.degraded,
+      backlogOf: new Map(
+        warehouses.map((id, i) => [
+          id,
+          backlog.values[i]?.backlog ?? warehouseBacklogFeatures.defaults.backlog,
+        ]),
+      ),
+      congestionOf: new Map(hubs.map((id, i) => [id, congestion.values[i]?.congestion ?? 0])),
+    };
+  }
+
+  /** The model's input row for one parcel with one carrier service. */
+  #row(
+    cs: CarrierService,
+    parcel: Parcel,
+    where: Located,
+    orderedAt: number,
+    live: LiveFeatures,
+  ): DeliveryRow {
+    return {
+      warehouseId: parcel.warehouse.id,
+      carrierId: cs.carrierId,
+      service: cs.service,
+      distanceKm: parcel.distanceKm,
+      destRegion: where.region,
+      orderedAt,
+      weightKg: parcel.weightKg,
+      quantity: parcel.lines.reduce((n, l) => n + l.quantity, 0),
+      warehouseBacklog: live.backlogOf.get(parcel.warehouse.id) ?? warehouseBacklogFeatures.defaults.backlog,
+      hubCongestion: live.congestionOf.get(hubId(cs.carrierId, where.region)) ?? 0,
+      cutoffHourUtc: parcel.warehouse.cutoffHourUtc,
+      // What the shopper sees at checkout; only models trained on a real table use them (see CARD.md).
+      promisedDays:
+        (Date.parse(
+          `${carrierPromiseDate(cs, orderedAt, parcel.distanceKm, parcel.warehouse.cutoffHourUtc)}T00:00:00Z`,
+        ) -
+          orderedAt) /
+        DAY_MS,
+      shippingCost: parcelCostMinor(cs, parcel) / 100,
+    };
   }
 
   #option(

@@ -141,3 +141,57 @@ export class CartItemInput {
   @Field(() => Int, { description: "Units, 1 to 99." })
   quantity!: number;
 }
+
+export enum PromiseChoiceEnum {
+  CHEAPEST = "CHEAPEST",
+  FASTEST = "FASTEST",
+}
+
+registerEnumType(PromiseChoiceEnum, {
+  name: "DeliveryPromiseChoice",
+  description: "Which delivery option a listing's compact promise stands for.",
+  valuesConfig: {
+    CHEAPEST: { description: "The cheapest carrier service (the standard delivery a listing shows)." },
+    FASTEST: { description: "The earliest promised date of any carrier service (then the cheaper)." },
+  },
+});
+
+@PartnerContract()
+@ObjectType("DeliveryPromise", {
+  description:
+    "A listing's compact delivery promise for one unit: one date, its on-time probability and the carrier, " +
+    "without the other options or the parcels (those are in deliveryEstimate, for the product page and the " +
+    "cart). The same date as the matching option of deliveryEstimate. When the product cannot be delivered " +
+    "there, date, onTimeProbability, carrier and service are null and reason says why.",
+})
+export class DeliveryPromiseType {
+  @Field(() => String, {
+    nullable: true,
+    description: "The promised arrival date (UTC, YYYY-MM-DD); null when it cannot be delivered.",
+  })
+  date!: string | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "Probability (0–1) that it arrives by the end of the promised date.",
+  })
+  onTimeProbability!: number | null;
+
+  @Field(() => CarrierType, { nullable: true, description: "The carrier of the promised option." })
+  carrier!: CarrierType | null;
+
+  @Field(() => ServiceLevelEnum, { nullable: true, description: "The carrier's service level." })
+  service!: ServiceLevelEnum | null;
+
+  @Field(() => Money, { nullable: true, description: "Shipping cost of that option." })
+  cost!: Money | null;
+
+  @Field(() => String, { nullable: true, description: "Why there is no promise; null when there is." })
+  reason!: string | null;
+
+  @Field(() => Boolean, {
+    description:
+      "True when live backlog features were unavailable and defaults were used (wider uncertainty).",
+  })
+  degraded!: boolean;
+}

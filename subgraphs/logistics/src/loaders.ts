@@ -1,5 +1,11 @@
 import { defineLoader, type LoaderSpec } from "@aisle/kit";
-import type { DeliveryEstimate, DeliveryService, EstimateRequest } from "./delivery.service.ts";
+import type {
+  DeliveryEstimate,
+  DeliveryPromise,
+  DeliveryService,
+  EstimateRequest,
+  PromiseRequest,
+} from "./delivery.service.ts";
 import type { ProductRef } from "./product.type.ts";
 import type { StockService } from "./stock.service.ts";
 import type { TrackedShipment, TrackingService } from "./tracking.service.ts";
@@ -8,6 +14,8 @@ export interface LogisticsLoaders {
   readonly productById: LoaderSpec<string, ProductRef>;
   /** Every delivery estimate of a request in one batch: one feature read per set, one model run. */
   readonly deliveryEstimate: LoaderSpec<EstimateRequest, DeliveryEstimate>;
+  /** Every compact promise of a request (a listing's products) in one batch: one model run. */
+  readonly deliveryPromise: LoaderSpec<PromiseRequest, DeliveryPromise>;
   readonly shipmentById: LoaderSpec<string, TrackedShipment>;
 }
 
@@ -28,6 +36,9 @@ export function createLogisticsLoaders(
         maxBatchSize: 1_000,
       },
     ),
+    deliveryPromise: defineLoader("logistics.deliveryPromise", (requests) => delivery.promiseMany(requests), {
+      maxBatchSize: 1_000,
+    }),
     shipmentById: defineLoader("logistics.shipmentById", async (ids) => tracking.shipmentsByIds(ids)),
   };
 }

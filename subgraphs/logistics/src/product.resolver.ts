@@ -2,8 +2,8 @@ import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-gr
 import { PartnerContract } from "@aisle/kit";
 import type { RequestContext } from "@aisle/kit";
 import { AvailabilityType } from "./availability.type.ts";
-import { DeliveryEstimateType } from "./delivery.type.ts";
-import { checkItems, type DeliveryEstimate } from "./delivery.service.ts";
+import { DeliveryEstimateType, DeliveryPromiseType, PromiseChoiceEnum } from "./delivery.type.ts";
+import { checkItems, type DeliveryEstimate, type DeliveryPromise } from "./delivery.service.ts";
 import { DestinationInput, locate, parseDestination } from "./destination.ts";
 import type { LogisticsLoaders } from "./loaders.ts";
 import { ProductType, type ProductRef } from "./product.type.ts";
@@ -56,5 +56,34 @@ export class ProductLogisticsResolver {
     const items = [{ productId: product.id, quantity }];
     checkItems(items, (id) => this.stock.product(id) !== null);
     return ctx.loaders.get(this.loaders.deliveryEstimate).load({ items, where });
+  }
+
+  @Directive("@cost(weight: 2)")
+  @PartnerContract()
+  @FieldResolver(() => DeliveryPromiseType, {
+    nullable: true,
+    description:
+      "A listing's compact delivery promise for one unit to a destination: one date, its on-time probability " +
+      "and the carrier, computed without building every option and its parcels (all products of one " +
+      "request share one model run). A malformed destination gives BAD_USER_INPUT; one that cannot be " +
+      "served, or no stock, a promise with a null date and a reason. Null for a product the warehouses do " +
+      "not know, and null with UNAVAILABLE or TIMEOUT when the model fails.",
+  })
+  deliveryPromise(
+    @Root() product: ProductRef,
+    @Arg("destination", () => DestinationInput, { description: "Where to deliver." })
+    destination: DestinationInput,
+    @Arg("choose", () => PromiseChoiceEnum, {
+      defaultValue: PromiseChoiceEnum.CHEAPEST,
+      description: "Which option to promise: the cheapest (default) or the fastest.",
+    })
+    choose: PromiseChoiceEnum,
+    @Ctx() ctx: RequestContext,
+  ): Promise<DeliveryPromise | null> | null {
+    const where = locate(parseDestination(destination));
+    if (this.stock.product(product.id) === null) return null;
+    return ctx.loaders
+      .get(this.loaders.deliveryPromise)
+      .load({ productId: product.id, where, choice: choose });
   }
 }
