@@ -75,7 +75,7 @@ async function started(server: Server): Promise<void> {
   try {
     await server.start(280_000);
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${server.process.tail(20)}`);
+    throw new Error(`${(error as Error).message}\n${server.process.tail(20)}`, { cause: error });
   }
 }
 
