@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signToken, startGateway } from "@aisle/gateway";
-import type { RunningServer } from "@aisle/kit";
+import { startSubgraph, type RunningServer, type SubgraphDefinition } from "@aisle/kit";
+import { catalogSubgraph } from "@aisle/catalog";
+import { recommendationSubgraph } from "@aisle/recommendation";
+import { searchSubgraph } from "@aisle/search";
 import { closedPort } from "@aisle/kit/testing";
 import { demoWorld } from "@aisle/world";
 import {
@@ -11,7 +14,7 @@ import {
   CreateProductDocument,
   UpdateProductDocument,
 } from "../operations/__generated__/graphql.ts";
-import { ChildRegistry, freePort, ManagedProcess, nodeEntry } from "../scripts/chaos/processes.ts";
+import { ChildRegistry, freePort, ManagedProcess, nodeEntry, waitUntil } from "../scripts/chaos/processes.ts";
 import { Server } from "../scripts/chaos/stack.ts";
 import { postGraphQL } from "./graphql-client.ts";
 import { dropTestSchema, POSTGRES_TEST_URL, postgresUp, testSchemaName } from "./postgres.ts";
@@ -19,17 +22,18 @@ import { testLog } from "./quiet-log.ts";
 import { hasRedisServer, startOwnRedis, type OwnRedis } from "./redis-server.ts";
 
 /*
- * Replicas agree. Two instances each of catalog, search and recommendation, each in its own process (so no
- * state is shared by accident through a module of one process), on one PostgreSQL schema and one Redis
- * (product-change stream, features, replay store) of this run's own. Two gateways: gateway A routes to the A
- * replicas only, gateway B to the B replicas only, so every answer says what one replica set holds. A product
+ * Replicas agree. Two instances each of catalog, search and recommendation on one PostgreSQL schema and one
+ * Redis (product-change stream, features, replay store) of this run's own. Set A runs in this process, set B
+ * in a process per subgraph: the two replicas of a subgraph never share a process, so nothing held in a
+ * module can make them agree by accident (and set A in process keeps the test's CPU bill down). Two
+ * gateways: gateway A routes to the A replicas only, gateway B to the B replicas only, so every answer says
+ * what one replica set holds. A product
  * created through A, updated through B and archived through A must reach both sets within a bounded wait,
  * and the two gateways must then give identical answers to the same queries. (The other subgraphs are not
  * started: the queries touch none of them.)
  */
 
-const REPLICATED = ["catalog", "search", "recommendation"] as const;
-type Replicated = (typeof REPLICATED)[number];
+type Replicated = "catalog" | "search" | "recommendation";
 
 const hasPostgres = await postgresUp();
 const hasRedis = hasRedisServer();
@@ -50,34 +54,50 @@ const registry = new ChildRegistry();
 const workDir = mkdtempSync(join(tmpdir(), "aisle-replicas-"));
 const schema = testSchemaName();
 let redis: OwnRedis | undefined;
-const servers: Server[] = [];
+/** Set A: in this process (with the gateways). */
+const inProcessServers: RunningServer[] = [];
+/** Set B: a process each. */
+const children: Server[] = [];
 const gateways: Record<"a" | "b", RunningServer | undefined> = { a: undefined, b: undefined };
 let manager: Record<string, string>;
 
-/** One replica: `subgraphs/<name>/src/main.ts` in a process of its own, on a free port. */
-async function replica(name: Replicated, copy: "a" | "b", env: Record<string, string>): Promise<Server> {
+/** A replica of set B: `subgraphs/<name>/src/main.ts` in a process of its own, on a free port. */
+async function childReplica(name: Replicated, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const { command, args } = nodeEntry(`subgraphs/${name}/src/main.ts`);
   const child = new ManagedProcess({
-    name: `${name}-${copy}`,
+    name: `${name}-b`,
     command,
     args,
     env: { ...env, PORT: String(port) },
     logDir: workDir,
     registry,
   });
-  const server = new Server(`${name}-${copy}`, port, child);
-  servers.push(server);
+  const server = new Server(`${name}-b`, port, child);
+  children.push(server);
+  server.process.start();
   return server;
 }
 
-async function started(server: Server): Promise<void> {
-  try {
-    await server.start(280_000);
-  } catch (error) {
+/** Waits for a child's /readyz (a guard against hangs, not a speed check: the box may be busy). */
+async function ready(server: Server): Promise<string> {
+  const at = await waitUntil(
+    () => server.ready(),
+    280_000,
+    100,
+    () => (server.process.running ? null : `${server.name} exited before it was ready`),
+  ).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}\n${server.process.tail(20)}`, { cause: error });
-  }
+  });
+  if (at === null) throw new Error(`${server.name} was not ready in time\n${server.process.tail(20)}`);
+  return server.url;
 }
+
+const DEFINITIONS: Record<Replicated, SubgraphDefinition> = {
+  catalog: catalogSubgraph,
+  search: searchSubgraph,
+  recommendation: recommendationSubgraph,
+};
 
 beforeAll(async () => {
   if (skip) return;
@@ -94,15 +114,26 @@ beforeAll(async () => {
     AISLE_REPLAY_STORE: "redis",
     AISLE_REPLAY_REDIS_URL: redis.url,
   };
-  const sets = { a: {} as Record<Replicated, Server>, b: {} as Record<Replicated, Server> };
-  for (const copy of ["a", "b"] as const)
-    for (const name of REPLICATED) sets[copy][name] = await replica(name, copy, env);
-  // Both catalogs migrate and seed the one schema; the first start creates it, so the second follows it
-  // (the other four start meanwhile).
-  await Promise.all([
-    started(sets.a.catalog).then(() => started(sets.b.catalog)),
-    ...servers.filter((s) => !s.name.startsWith("catalog")).map(started),
-  ]);
+  const urls = { a: {} as Record<Replicated, string>, b: {} as Record<Replicated, Promise<string>> };
+  const inProcess = async (name: Replicated) => {
+    const server = await startSubgraph(DEFINITIONS[name], { port: 0, log: testLog, env });
+    inProcessServers.push(server);
+    urls.a[name] = server.url;
+  };
+  // Set B's search and recommendation start in their processes while set A starts here. Catalog A creates
+  // the schema and seeds it; catalog B starts once it has (both use the one schema).
+  urls.b.search = childReplica("search", env).then(ready);
+  urls.b.recommendation = childReplica("recommendation", env).then(ready);
+  await inProcess("catalog");
+  urls.b.catalog = childReplica("catalog", env).then(ready);
+  await inProcess("search");
+  await inProcess("recommendation");
+  const b = {
+    catalog: await urls.b.catalog,
+    search: await urls.b.search,
+    recommendation: await urls.b.recommendation,
+  };
+  const sets = { a: urls.a, b };
   const dead = `http://127.0.0.1:${await closedPort()}/graphql`;
   for (const copy of ["a", "b"] as const) {
     gateways[copy] = await startGateway({
@@ -110,9 +141,9 @@ beforeAll(async () => {
       log: testLog,
       env: { NODE_ENV: "test", RATE_LIMIT_STORE: "off" },
       subgraphUrls: {
-        catalog: sets[copy].catalog.url,
-        search: sets[copy].search.url,
-        recommendation: sets[copy].recommendation.url,
+        catalog: sets[copy].catalog,
+        search: sets[copy].search,
+        recommendation: sets[copy].recommendation,
         "user-profile": dead,
         logistics: dead,
         "payment-risk": dead,
@@ -125,7 +156,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(Object.values(gateways).map((g) => g?.close()));
-  await Promise.all(servers.map((s) => s.process.kill()));
+  await Promise.all(inProcessServers.map((s) => s.close()));
+  await Promise.all(children.map((s) => s.process.kill()));
   registry.killAll();
   await redis?.stop();
   if (hasPostgres) await dropTestSchema(schema);
