@@ -24,7 +24,15 @@ any models/<model>/train-*.ts steps (e.g. search's re-ranker, trained on the exp
 then rebuilds models/manifest.json from every model.json. A model folder with its own train.ts (search:
 npm run train -- search --judgments <dir> learns the served ranking) is trained by it instead, with every argument.
 --out trains into <registry dir>/<model> and writes <registry dir>/manifest.json instead, leaving the
-committed models untouched (evaluations train there; models with train-*.ts steps are refused).`;
+committed models untouched (evaluations train there; models with train-*.ts steps are refused).
+
+recommendation: npm run train -- recommendation [--data <log>] [--dataset <name>] [--holdout-users] [--out <dir>]
+  --data: the demo world when absent; else an amazon_seqrec folder (<name>.txt: "user item item ..." in time
+  order, optional <name>_item2attributes.json; --dataset <name> picks one) or <name>.txt, or NDJSON events
+  ({"user","item","type","time"} per line; type view|click|add_to_cart|purchase). Read in place.
+  --holdout-users: users with fnv1a32(user id) % 5 == 0 are never trained on (the eval scores them).
+  Also --epochs, --time-budget <s>, --negatives <n> (0 = full softmax), --cold-start-eval yes|no (see
+  models/recommendation/train.py --help). A real log trains no rec-ranker (no impressions).`;
 
 interface TrainArgs {
   readonly models: string[];

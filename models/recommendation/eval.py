@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from common import log, progress, set_seed  # noqa: E402
-from seqrec import TowerConfig, TwoTower, all_item_vectors, sampled_metrics, train_two_tower, user_vectors  # noqa: E402
+from twotower import TowerConfig, TwoTower, all_item_vectors, sampled_metrics, train_two_tower, user_vectors  # noqa: E402
 
 # Published figures (PROVENANCE.md; computed on the full user set): 99 sampled negatives (S3-Rec) and full
 # ranking (ICLRec).
