@@ -174,9 +174,9 @@ export class TrackingService {
   }
 
   /**
-   * Brings the state to the journal's end: on first use (or after a failed append) seeds the shipments from
-   * the anchor and replays every scan; afterwards applies only the scans appended since the last read (by
-   * other replicas). Call it from the queue only.
+   * Brings the state to the journal's end: on first use seeds the shipments from the anchor and replays every
+   * scan; afterwards applies only the scans appended since the last read (by other replicas; their hubs are
+   * theirs to write). Call it from the queue only.
    */
   async #sync(): Promise<Map<string, TrackedShipment>> {
     if (this.#loaded === undefined) {
