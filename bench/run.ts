@@ -9,6 +9,7 @@ import { runLogisticsBench } from "./logistics.bench.ts";
 import { runPricingBench } from "./pricing.bench.ts";
 import { runRecommendationBench } from "./recommendation.bench.ts";
 import { runLifecycleBench } from "./product-lifecycle.bench.ts";
+import { runPagesBench } from "./pages.bench.ts";
 import { repoRoot } from "./lib/processes.ts";
 
 /**
@@ -37,6 +38,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   logistics: () => runLogisticsBench(settings),
   pricing: () => runPricingBench(settings),
   recommendation: () => runRecommendationBench(settings),
+  pages: () => runPagesBench(settings),
   lifecycle: () => runLifecycleBench({ rounds: Math.max(settings.rounds, 10) }),
 };
 const chosen = values.suite === "all" ? Object.keys(suites) : [values.suite];
