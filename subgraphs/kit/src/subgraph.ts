@@ -1,5 +1,6 @@
 import { ApolloServer } from "@apollo/server";
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
@@ -107,6 +108,11 @@ export async function startSubgraph(
     plugins: [
       // Federated traces would tell any caller that asks how long each resolver took; nothing here reads them.
       ApolloServerPluginInlineTraceDisabled(),
+      // Apollo Server installs the cache-control plugin by default, and its willResolveField hook wraps every
+      // field resolver of the schema: about 3 % of the CPU of a category page in a --cpu-prof profile. No
+      // field has a cache hint, and the gateway neither reads the subgraphs' cache-control headers nor
+      // answers with one.
+      ApolloServerPluginCacheControlDisabled(),
       requestMetricsPlugin<RequestContext>(definition.name),
       // Internal errors, UNAVAILABLE and TIMEOUT are logged here, where they happen, before production masks them.
       failureLoggingPlugin<RequestContext>({
