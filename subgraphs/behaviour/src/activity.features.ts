@@ -19,6 +19,20 @@ export interface ActivityEvent {
   readonly receivedAt: number;
   readonly device: string;
   readonly surface: string;
+  /**
+   * The recommendation list that showed the product, from a verified attribution token (click, add-to-cart or
+   * purchase events only); absent otherwise and on events recorded before attribution existed.
+   */
+  readonly attribution?: EventAttribution | null;
+}
+
+/** Which list a click or purchase is credited to (decoded from a verified attribution token). */
+export interface EventAttribution {
+  readonly listId: string;
+  /** 1-based position of the product in that list. */
+  readonly position: number;
+  readonly modelVersion: string;
+  readonly reasonCode: string;
 }
 
 /** What the updater needs to know about a product to fold an event in. */
@@ -80,6 +94,10 @@ export const userActivityFeatures = defineFeatureSet({
     logPriceSum: { default: 0, description: "Sum of log(price in cents) over clicked products" },
     logPriceCount: { default: 0, description: "Clicked products counted in logPriceSum" },
     purchased: { default: "", description: "Products bought, the last 100, space-separated" },
+    purchaseLog: {
+      default: "{}",
+      description: "Per product bought (the last 100): [times bought, epoch ms of the last purchase] (JSON)",
+    },
     seen: { default: "", description: "Products interacted with, the last 200, space-separated" },
     recentSearches: { default: "[]", description: "Last 10 search texts (JSON)" },
     firstEventAt: { default: 0, description: "Epoch ms of the first event" },
@@ -108,6 +126,8 @@ export interface DecodedActivity {
   /** Mean log(price in cents) of clicked products; null with no clicks. */
   readonly meanLogPrice: number | null;
   readonly purchased: ReadonlySet<string>;
+  /** Products bought (the last 100 distinct): how many times and when last (epoch ms). */
+  readonly purchaseLog: ReadonlyMap<string, { readonly count: number; readonly lastAt: number }>;
   readonly seen: ReadonlySet<string>;
   readonly recentSearches: readonly string[];
   readonly firstEventAt: number | null;
@@ -128,6 +148,21 @@ function parseMap(text: string): Record<string, number> {
   } catch {
     return {};
   }
+}
+
+function parsePurchaseLog(text: string): Map<string, { count: number; lastAt: number }> {
+  const out = new Map<string, { count: number; lastAt: number }>();
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== "object" || parsed === null) return out;
+    for (const [id, value] of Object.entries(parsed as Record<string, unknown>)) {
+      if (Array.isArray(value) && typeof value[0] === "number" && typeof value[1] === "number")
+        out.set(id, { count: value[0], lastAt: value[1] });
+    }
+  } catch {
+    return out;
+  }
+  return out;
 }
 
 const words = (text: string): string[] => (text === "" ? [] : text.split(" "));
@@ -157,6 +192,7 @@ export function decodeActivity(activity: UserActivity): DecodedActivity {
     brands: parseMap(activity.brands),
     meanLogPrice: activity.logPriceCount > 0 ? activity.logPriceSum / activity.logPriceCount : null,
     purchased: new Set(words(activity.purchased)),
+    purchaseLog: parsePurchaseLog(activity.purchaseLog),
     seen: new Set(words(activity.seen)),
     recentSearches: searches,
     firstEventAt: activity.firstEventAt > 0 ? activity.firstEventAt : null,
@@ -201,6 +237,8 @@ export function applyEvents(
     searches = [];
   }
   let count = 0;
+  const purchaseLog = parsePurchaseLog(next.purchaseLog);
+  let purchasesLogged = false;
   const ids = words(next.eventIds);
   for (const event of events) {
     if (applied.has(event.id)) continue;
@@ -238,6 +276,15 @@ export function applyEvents(
       case "purchase":
         next.purchases += 1;
         next.purchased = pushBounded(next.purchased, event.productId, REMEMBERED_PURCHASES, true);
+        {
+          const logged = purchaseLog.get(event.productId);
+          purchaseLog.delete(event.productId); // re-inserted last: the map keeps the latest purchases last
+          purchaseLog.set(event.productId, {
+            count: (logged?.count ?? 0) + 1,
+            lastAt: Math.max(logged?.lastAt ?? 0, event.at),
+          });
+          purchasesLogged = true;
+        }
         break;
     }
   }
@@ -250,6 +297,10 @@ export function applyEvents(
   next.departments = JSON.stringify(topOf(departments, TOP_KEYS));
   next.brands = JSON.stringify(topOf(brands, TOP_KEYS));
   next.recentSearches = JSON.stringify(searches);
+  if (purchasesLogged) {
+    const kept = [...purchaseLog.entries()].slice(-REMEMBERED_PURCHASES);
+    next.purchaseLog = JSON.stringify(Object.fromEntries(kept.map(([id, p]) => [id, [p.count, p.lastAt]])));
+  }
   next.eventIds = ids.slice(-REMEMBERED_EVENT_IDS).join(" ");
   next.updatedAt = now;
   return { activity: next, applied: count };

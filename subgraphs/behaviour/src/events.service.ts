@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { badUserInput, isServiceScope, unavailable, type Logger, type RequestContext } from "@aisle/kit";
-import { EVENT_TYPES, type ActivityEvent, type EventType, type ProductFacts } from "./activity.features.ts";
+import {
+  EVENT_TYPES,
+  type ActivityEvent,
+  type EventAttribution,
+  type EventType,
+  type ProductFacts,
+} from "./activity.features.ts";
+import { AttributionError, type AttributionTokens } from "./attribution.ts";
 import type { EventStream } from "./event-stream.ts";
 
 /** Most events in one `recordEvents` call. */
@@ -10,6 +17,8 @@ export const FUTURE_TOLERANCE_MS = 60_000;
 const EVENT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_QUERY_LENGTH = 200;
 const DEVICES = new Set(["web", "ios", "android", "other"]);
+/** Event types a recommendation can be credited with (the others carry no attribution token). */
+export const ATTRIBUTABLE_TYPES: readonly EventType[] = ["click", "add_to_cart", "purchase"];
 
 /** One event as a client sends it (validated here, not by the schema, so one bad event never sinks a batch). */
 export interface EventInput {
@@ -21,6 +30,8 @@ export interface EventInput {
   readonly occurredAt: string;
   readonly device?: string | null;
   readonly surface?: string | null;
+  /** The `attributionToken` of the recommendation that showed the product (click, add_to_cart, purchase). */
+  readonly attributionToken?: string | null;
 }
 
 export interface RejectedEvent {
@@ -33,6 +44,8 @@ export interface RecordEventsResult {
   readonly accepted: number;
   readonly acceptedIds: readonly string[];
   readonly rejected: readonly RejectedEvent[];
+  /** Accepted events credited to a recommendation list (they carried a valid attribution token). */
+  readonly attributed: number;
 }
 
 /**
@@ -48,6 +61,7 @@ export class EventsService {
     private readonly userExists: (userId: string) => boolean,
     private readonly now: () => number = Date.now,
     private readonly log?: Logger,
+    private readonly attribution: AttributionTokens | null = null,
   ) {}
 
   async record(ctx: RequestContext, inputs: readonly EventInput[]): Promise<RecordEventsResult> {
@@ -56,12 +70,15 @@ export class EventsService {
     }
     const service = ctx.identity.scopes.some(isServiceScope);
     const now = this.now();
+    // A bad token is a client bug or a forgery, not an expected outcome: the whole call is refused, coded.
+    const attributions = inputs.map((input, index) => this.#attribution(input, index));
     const accepted: ActivityEvent[] = [];
     const rejected: RejectedEvent[] = [];
     inputs.forEach((input, index) => {
       const { event, reasons } = this.#check(input, ctx.userId, service, now);
+      const attribution = attributions[index] ?? null;
       if (event === null) rejected.push({ index, eventId: input.id ?? null, reasons });
-      else accepted.push(event);
+      else accepted.push(attribution === null ? event : { ...event, attribution });
     });
     try {
       await this.stream.append(accepted);
@@ -70,7 +87,42 @@ export class EventsService {
       this.log?.warn({ err: error, events: accepted.length }, "event stream append failed; events refused");
       throw unavailable("The event stream");
     }
-    return { accepted: accepted.length, acceptedIds: accepted.map((e) => e.id), rejected };
+    return {
+      accepted: accepted.length,
+      acceptedIds: accepted.map((e) => e.id),
+      rejected,
+      attributed: accepted.filter((e) => e.attribution !== undefined && e.attribution !== null).length,
+    };
+  }
+
+  /** The verified attribution of one input (null without a token); BAD_USER_INPUT for a token that fails. */
+  #attribution(input: EventInput, index: number): EventAttribution | null {
+    const token = input.attributionToken;
+    if (token === undefined || token === null) return null;
+    const field = `events[${index}].attributionToken`;
+    const type = input.type.trim().toLowerCase() as EventType;
+    if (!ATTRIBUTABLE_TYPES.includes(type)) {
+      throw badUserInput(
+        `Event ${index}: only ${ATTRIBUTABLE_TYPES.join(", ")} events carry an attribution token`,
+        field,
+      );
+    }
+    if (this.attribution === null) throw badUserInput(`Event ${index}: attribution is not enabled`, field);
+    try {
+      const claim = this.attribution.verify(token);
+      if (claim.productId !== (input.productId ?? null)) {
+        throw new AttributionError("attribution token was issued for another product");
+      }
+      return {
+        listId: claim.listId,
+        position: claim.position,
+        modelVersion: claim.modelVersion,
+        reasonCode: claim.reasonCode,
+      };
+    } catch (error) {
+      if (error instanceof AttributionError) throw badUserInput(`Event ${index}: ${error.message}`, field);
+      throw error;
+    }
   }
 
   #check(

@@ -23,6 +23,8 @@ import { ExpectedMarginOptimiser, ListPriceOptimiser, type PriceOptimiser } from
 import { ProductStub } from "./price.type.ts";
 import { productReference } from "./product.reference.ts";
 import { ProductPriceResolver } from "./product.resolver.ts";
+import { PricingUserType } from "./sale.type.ts";
+import { PricingUserResolver } from "./user.resolver.ts";
 import { pricingConfigFromEnv } from "./pricing.config.ts";
 import { PricingService } from "./pricing.service.ts";
 import { PricingStore } from "./pricing.store.ts";
@@ -111,11 +113,18 @@ export const pricingSubgraph: SubgraphDefinition = {
     });
     const loaders = createPricingLoaders(service);
     const schema = await buildFederatedSchema({
-      resolvers: [ProductPriceResolver],
-      // No Query of its own: the Product entity is only reachable through `_entities`.
-      orphanedTypes: [ProductStub],
-      container: instanceContainer([new ProductPriceResolver(service, loaders)]),
-      references: { Product: productReference },
+      resolvers: [ProductPriceResolver, PricingUserResolver],
+      // No Query of its own: the Product and User entities are only reachable through `_entities`.
+      orphanedTypes: [ProductStub, PricingUserType],
+      container: instanceContainer([
+        new ProductPriceResolver(service, loaders),
+        new PricingUserResolver(loaders),
+      ]),
+      references: {
+        Product: productReference,
+        // The representation carries the @requires'd saleCandidateIds.
+        User: { __resolveReference: (reference: { id: string }) => ({ ...reference }) },
+      },
     });
     log.info(
       {

@@ -1,26 +1,24 @@
 import { Arg, Authorized, Ctx, Directive, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
 import { badUserInput, PartnerContract, type RequestContext, Rule, Scope } from "@aisle/kit";
-import type { RecommendationItem, RecommendationService } from "./recommendation.service.ts";
+import type { ListPresenter } from "./list.presenter.ts";
+import type { RecommendationService } from "./recommendation.service.ts";
 import {
   RecommendableProductInput,
   RecommendationType,
   RecommendedProductType,
 } from "./recommendation.type.ts";
 
-export function toRecommendation(item: RecommendationItem): RecommendationType {
-  return {
-    product: { id: item.productId },
-    score: item.score,
-    reason: item.reason,
-    sources: [...item.sources],
-  };
-}
+/** Versions of the product lists (answers' modelVersion). */
+export const PRODUCT_LISTS_VERSION = { boughtTogether: "co-occurrence@1" } as const;
 
 const TIERS = new Set(["budget", "mid", "premium"]);
 
 @Resolver(() => RecommendedProductType)
 export class ProductRecommendationsResolver {
-  constructor(private readonly service: RecommendationService) {}
+  constructor(
+    private readonly service: RecommendationService,
+    private readonly presenter: ListPresenter,
+  ) {}
 
   @Directive("@cost(weight: 5)")
   @Directive('@listSize(slicingArguments: ["first"])')
@@ -35,7 +33,7 @@ export class ProductRecommendationsResolver {
     @Root() product: RecommendedProductType,
     @Arg("first", () => Int, { defaultValue: 10, description: "How many, 0 to 50." }) first: number,
   ): RecommendationType[] {
-    return this.service.similar(product.id, first).map(toRecommendation);
+    return this.presenter.present(this.service.similar(product.id, first), this.service.itemModelVersion);
   }
 
   @Directive("@cost(weight: 5)")
@@ -52,7 +50,10 @@ export class ProductRecommendationsResolver {
     @Root() product: RecommendedProductType,
     @Arg("first", () => Int, { defaultValue: 10, description: "How many, 0 to 50." }) first: number,
   ): RecommendationType[] {
-    return this.service.boughtTogether(product.id, first).map(toRecommendation);
+    return this.presenter.present(
+      this.service.boughtTogether(product.id, first),
+      PRODUCT_LISTS_VERSION.boughtTogether,
+    );
   }
 
   @Authorized(Rule.scope(Scope.ops))

@@ -1,10 +1,15 @@
 import { z } from "zod";
 import { env } from "@aisle/kit";
 import { featureStoreEnvShape } from "@aisle/ml";
+import { attributionEnvShape, eventStreamEnvShape } from "@aisle/behaviour";
 
 /** The recommendation subgraph's variables, parsed once at start (a bad value fails naming the variable). */
 export const recommendationEnvShape = {
   ...featureStoreEnvShape,
+  /** The behaviour event stream, tailed (never consumed) for the home page's trends. Same as user-profile's. */
+  ...eventStreamEnvShape,
+  /** The internal secret: attribution tokens are signed with it (user-profile verifies them). */
+  ...attributionEnvShape,
   /** How long user-activity features are cached in this process (Redis store only). Default 250 ms. */
   USER_FEATURE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(250),
   /** Seed of re-ranking's exploration (same seed and inputs, same list). Default 20261123. */

@@ -18,6 +18,8 @@ import type { RankingStrategy } from "./ranking.ts";
 import { mergeRecall, recentItems, type Candidate, type RecallSource } from "./recall.ts";
 import { requestRng, type RerankStep } from "./reranking.strategy.ts";
 import type { Vocabulary } from "./vocabulary.model.ts";
+import { controlledSteps, NO_CONTROLS, type FeedControls } from "./controls.strategy.ts";
+import type { RecommendationReason } from "./recommendation.type.ts";
 
 /** Largest `first` of any recommendation field. */
 export const MAX_RECOMMENDATIONS = 50;
@@ -27,6 +29,8 @@ export interface RecommendationItem {
   readonly score: number;
   readonly reason: string;
   readonly sources: readonly string[];
+  /** Set by surfaces that know it; the feed's is derived from its sources and reason when the list is shown. */
+  readonly reasonCode?: RecommendationReason;
 }
 
 export interface FeedContext {
@@ -85,6 +89,7 @@ export class RecommendationService {
     userId: string,
     first: number,
     context: FeedContext,
+    controls: FeedControls = NO_CONTROLS,
   ): Promise<RecommendationItem[]> {
     checkFirst(first);
     if (context.categoryId !== null && !this.deps.catalog.knowsCategory(context.categoryId)) {
@@ -131,7 +136,7 @@ export class RecommendationService {
       ),
     };
     let list: Candidate[] = candidates.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-    for (const step of this.deps.rerank) list = step.apply(list, rerankContext);
+    for (const step of this.rerankSteps(controls)) list = step.apply(list, rerankContext);
     this.timings.requests += 1;
     this.timings.modelMs += modelMs;
     this.timings.totalMs += performance.now() - started;
@@ -141,6 +146,37 @@ export class RecommendationService {
       reason: c.reason,
       sources: [...c.sources].sort(),
     }));
+  }
+
+  /** The service's re-ranking steps under a request's controls (diversity, filters, boosts, pins...). */
+  rerankSteps(controls: FeedControls): RerankStep[] {
+    return controlledSteps(controls, this.deps.rerank, {
+      medianPrice: (item) => this.deps.catalog.leafMedianPrice(item.categoryId, item.priceMinor),
+      candidate: (id) => this.candidate(id, "promoted", 0),
+    });
+  }
+
+  /** A candidate made from a catalogue item (for surfaces that do not recall), or null for an unknown id. */
+  candidate(id: string, reason: string, score: number, source = "promoted"): Candidate | null {
+    const item = this.deps.catalog.item(id);
+    if (item === null || !this.deps.catalog.inCatalog(id)) return null;
+    return { id, item, recallScore: score, score, reason, sources: new Set([source]) };
+  }
+
+  /** The versions of the models behind the personal feed, e.g. "rec-user-tower@1.0.0+rec-ranker@1.0.0". */
+  get modelVersion(): string {
+    const { userTower, ranker } = this.deps.models;
+    return `${userTower.name}@${userTower.version}+${ranker.name}@${ranker.version}`;
+  }
+
+  /** The version of the item tower behind similar items, e.g. "rec-item-tower@1.0.0". */
+  get itemModelVersion(): string {
+    return `${this.deps.models.itemTower.name}@${this.deps.models.itemTower.version}`;
+  }
+
+  /** Similarity of two candidates for diversity (item vectors and category). */
+  similarity(a: Candidate, b: Candidate): number {
+    return this.#similarity(a, b);
   }
 
   /** Items closest to a product by item vector (content + behaviour; content alone for a new item). */

@@ -8,7 +8,15 @@ import {
   type SubgraphDefinition,
 } from "@aisle/kit";
 import { DEFAULT_MODELS_DIR, ModelRegistry, modelOptionsFromEnv } from "@aisle/ml";
-import { ActivityStore, activityFeatureStore, ownsActivityStore, worldHistorySeed } from "@aisle/behaviour";
+import {
+  ActivityStore,
+  activityFeatureStore,
+  AttributionTokens,
+  eventStreamReader,
+  followEventStream,
+  ownsActivityStore,
+  worldHistorySeed,
+} from "@aisle/behaviour";
 import { behaviourFor, demoWorld, marketFor } from "@aisle/world";
 import { CatalogFacts } from "./catalog-facts.store.ts";
 import { InteractionIndex } from "./interactions.store.ts";
@@ -24,6 +32,10 @@ import { UserRecommendationsResolver } from "./user.resolver.ts";
 import { RANKER_FEATURE_COUNT } from "./features.ts";
 import { recommendationEnvShape } from "./recommendation.config.ts";
 import { Vocabulary } from "./vocabulary.model.ts";
+import { HomeFeedResolver } from "./home-feed.resolver.ts";
+import { ListPresenter } from "./list.presenter.ts";
+import { repurchaseCadence, SurfacesService } from "./surfaces.service.ts";
+import { TrendStore } from "./trends.store.ts";
 
 /** The live services of the last recommendation subgraph created in this process (bench, tests). */
 export const recommendationRuntime: {
@@ -57,6 +69,10 @@ export const recommendationSubgraph: SubgraphDefinition = {
         (id) => catalog.item(id)?.categoryId ?? null,
         behaviour.until,
       );
+      // The home page's decayed counts and the repurchase cadence come from the same batch history.
+      const trends = new TrendStore(catalog);
+      trends.add(behaviour.allEvents());
+      const cadence = repurchaseCadence(behaviour.allEvents(), (id) => catalog.item(id)?.categoryId ?? null);
       const indexed = Date.now();
       const index = new ItemIndex({ dim: vocab.dim });
       await buildItemVectors(models, catalog, vocab, index);
@@ -93,16 +109,27 @@ export const recommendationSubgraph: SubgraphDefinition = {
       });
       recommendationRuntime.service = service;
       recommendationRuntime.models = models;
+      const surfaces = new SurfacesService({
+        catalog,
+        trends,
+        feed: service,
+        cadence,
+        stockOf: (id) => market.state(id)?.stockLevel ?? null,
+        seed: config.RECOMMENDATION_SEED,
+      });
+      const presenter = new ListPresenter(new AttributionTokens(config.AISLE_INTERNAL_SECRET));
       const schema = await buildFederatedSchema({
-        resolvers: [UserRecommendationsResolver, ProductRecommendationsResolver],
+        resolvers: [UserRecommendationsResolver, ProductRecommendationsResolver, HomeFeedResolver],
         // User is reachable only as an entity (no Query returns it here).
         orphanedTypes: [RecommendationUserType],
         container: instanceContainer([
-          new UserRecommendationsResolver(service),
-          new ProductRecommendationsResolver(service),
+          new UserRecommendationsResolver(service, surfaces, catalog, presenter),
+          new ProductRecommendationsResolver(service, presenter),
+          new HomeFeedResolver(surfaces, catalog, presenter),
         ]),
         references: {
-          User: { __resolveReference: (reference: { id: string }) => ({ id: reference.id }) },
+          // The whole representation: fields this subgraph @requires arrive in it.
+          User: { __resolveReference: (reference: { id: string }) => ({ ...reference }) },
           Product: { __resolveReference: (reference: { id: string }) => ({ id: reference.id }) },
         },
       });
@@ -118,11 +145,16 @@ export const recommendationSubgraph: SubgraphDefinition = {
           change,
         ),
       );
+      // Live events lift trending items within a second: the stream is tailed, never consumed.
+      const eventStream = eventStreamReader(source, log);
+      const stopTrends = followEventStream(eventStream.stream, (events) => trends.add(events), { log });
       return {
         schema,
         readiness: [models.userTower.readiness(), models.ranker.readiness()],
         close: async () => {
           unsubscribe();
+          await stopTrends();
+          await eventStream.close();
           await events.release();
           await models.close();
           if (ownsActivityStore(store)) await store.close();

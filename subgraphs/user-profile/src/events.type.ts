@@ -39,6 +39,16 @@ export class BehaviourEventInput {
     description: "Where it happened, e.g. home, search, product, cart.",
   })
   surface?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The attributionToken of the recommendation that showed the product, on a click, add_to_cart or purchase " +
+      "event: the event is credited to that list (list, position, model version). A token that does not verify, " +
+      "was issued for another product, is older than 30 days or sits on another event type refuses the call " +
+      "with BAD_USER_INPUT.",
+  })
+  attributionToken?: string | null;
 }
 
 @ObjectType("RejectedEvent", { description: "An event that was not accepted, and why." })
@@ -65,4 +75,10 @@ export class RecordEventsResultType {
 
   @Field(() => [RejectedEventType], { description: "Events refused, with their reasons." })
   rejected!: RejectedEventType[];
+
+  @Field(() => Int, {
+    description:
+      "Accepted events credited to a recommendation list (they carried a valid attribution token).",
+  })
+  attributed!: number;
 }
