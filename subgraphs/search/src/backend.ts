@@ -146,7 +146,11 @@ export interface SearchBackend {
   lexical(request: LexicalRequest): Promise<LexicalResult>;
   /** The `size` nearest documents passing the filters, by cosine similarity. */
   vector(vector: Float32Array, filters: ResolvedFilters, size: number): Promise<VectorHit[]>;
-  /** Product titles starting with (or containing words starting with) the prefix, best first. */
+  /**
+   * Product titles starting with (or containing words starting with) the prefix, best first; when they are
+   * fewer than `size`, titles whose words start within a few typos of each typed word follow (`prefixFuzziness`
+   * edits of its length, the first letter exact, fewest edits first).
+   */
   prefix(prefix: string, size: number): Promise<{ id: string; title: string }[]>;
   close(): Promise<void>;
 }

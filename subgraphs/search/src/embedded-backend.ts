@@ -14,7 +14,16 @@ import {
 } from "./backend.ts";
 import type { SearchDocument } from "./documents.ts";
 import { highlightTitle } from "./highlight.ts";
-import { analyze, autoFuzziness, normalizeText, stem, STOP_WORDS, words } from "./text.ts";
+import {
+  analyze,
+  autoFuzziness,
+  normalizeText,
+  prefixEditDistance,
+  prefixFuzziness,
+  stem,
+  STOP_WORDS,
+  words,
+} from "./text.ts";
 
 /** Field boosts, the same numbers the OpenSearch multi_match uses (title^3, category^2, brand^2, attributes, description^0.5). */
 export const FIELD_BOOSTS = {
@@ -47,6 +56,8 @@ export class EmbeddedBackend implements SearchBackend {
   #dim = 0;
   #engine = EmbeddedBackend.#newEngine();
   #titles: { key: string; row: number }[] = [];
+  /** Each title word → rows whose title had it (may hold rows since re-titled or removed: checked when read). */
+  #titleWords = new Map<string, number[]>();
   /** Rows of removed documents (archived products): skipped by browse and vector scans. */
   #removed = new Set<number>();
 
@@ -103,6 +114,8 @@ export class EmbeddedBackend implements SearchBackend {
     this.#titles = kept
       .map((d, row) => ({ key: normalizeText(d.title), row }))
       .sort((a, b) => (a.key < b.key ? -1 : 1));
+    this.#titleWords = new Map();
+    kept.forEach((d, row) => this.#addTitleWords(d, row));
     return { indexed: kept.length, errors, tookMs: performance.now() - started };
   }
 
@@ -124,9 +137,18 @@ export class EmbeddedBackend implements SearchBackend {
       this.#titles = this.#titles.filter((t) => t.row !== row);
     }
     this.#vectors.set(vector, row * this.#dim);
+    this.#addTitleWords(doc, row);
     const key = normalizeText(doc.title);
     const at = this.#titles.findIndex((t) => t.key > key);
     this.#titles.splice(at === -1 ? this.#titles.length : at, 0, { key, row });
+  }
+
+  #addTitleWords(doc: SearchDocument, row: number): void {
+    for (const word of new Set(words(doc.title))) {
+      const rows = this.#titleWords.get(word);
+      if (rows === undefined) this.#titleWords.set(word, [row]);
+      else if (rows.at(-1) !== row) rows.push(row);
+    }
   }
 
   async remove(id: string): Promise<void> {
@@ -253,11 +275,74 @@ export class EmbeddedBackend implements SearchBackend {
       for (const r of results) {
         const doc = this.#docs[Number(r.id)] as SearchDocument;
         if (seen.has(doc.id)) continue;
+        seen.add(doc.id);
+        out.push({ id: doc.id, title: doc.title });
+        if (out.length >= size) break;
+      }
+    }
+    if (out.length < size) {
+      const seen = new Set(out.map((o) => o.id));
+      for (const row of this.#fuzzyPrefixRows(key.split(" "))) {
+        const doc = this.#docs[row] as SearchDocument;
+        if (seen.has(doc.id)) continue;
         out.push({ id: doc.id, title: doc.title });
         if (out.length >= size) break;
       }
     }
     return out;
+  }
+
+  /**
+   * Rows whose title has, for every typed word, a word starting within `prefixFuzziness` edits of it (the first
+   * letter exact), fewest total edits first, then most popular: OpenSearch's fuzzy match on edge n-grams of
+   * the title (`title.prefix`, opensearch-backend.ts) does the same.
+   */
+  #fuzzyPrefixRows(typed: readonly string[]): number[] {
+    const best = new Map<number, number>(); // row → total edits so far
+    for (const [k, t] of typed.entries()) {
+      const limit = prefixFuzziness(t.length);
+      const distance = new Map<number, number>();
+      for (const [word, rows] of this.#titleWords) {
+        const d = prefixEditDistance(t, word, limit);
+        if (d > limit) continue;
+        for (const row of rows) {
+          if (k > 0 && !best.has(row)) continue;
+          if (d < (distance.get(row) ?? Infinity)) distance.set(row, d);
+        }
+      }
+      if (k === 0) for (const [row, d] of distance) best.set(row, d);
+      else {
+        for (const row of [...best.keys()]) {
+          const d = distance.get(row);
+          if (d === undefined) best.delete(row);
+          else best.set(row, (best.get(row) as number) + d);
+        }
+      }
+      if (best.size === 0) return [];
+    }
+    const current = (row: number) => {
+      if (this.#removed.has(row)) return false;
+      const doc = this.#docs[row] as SearchDocument;
+      return this.#byId.get(doc.id) === row;
+    };
+    return [...best]
+      .filter(([row]) => current(row) && this.#stillMatches(row, typed))
+      .sort(
+        (a, b) =>
+          a[1] - b[1] ||
+          (this.#docs[b[0]] as SearchDocument).popularity - (this.#docs[a[0]] as SearchDocument).popularity ||
+          a[0] - b[0],
+      )
+      .map(([row]) => row);
+  }
+
+  /** The row's current title still has a fuzzy-prefix word for each typed word (an upsert may have re-titled it). */
+  #stillMatches(row: number, typed: readonly string[]): boolean {
+    const title = words((this.#docs[row] as SearchDocument).title);
+    return typed.every((t) => {
+      const limit = prefixFuzziness(t.length);
+      return title.some((w) => prefixEditDistance(t, w, limit) <= limit);
+    });
   }
 
   async close(): Promise<void> {

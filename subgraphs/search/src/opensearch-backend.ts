@@ -15,7 +15,7 @@ import {
 import type { SearchDocument } from "./documents.ts";
 import { FIELD_BOOSTS } from "./embedded-backend.ts";
 import { highlightTitle, matchedTitleStems } from "./highlight.ts";
-import { analyze, STOP_WORDS, words } from "./text.ts";
+import { analyze, normalizeText, prefixFuzziness, STOP_WORDS, words } from "./text.ts";
 
 export interface OpenSearchBackendOptions {
   /** Base URL, e.g. http://127.0.0.1:9200. */
@@ -59,6 +59,8 @@ export function indexTemplate(
             aisle_stop: { type: "stop", stopwords: [...STOP_WORDS] },
             aisle_stemmer: { type: "stemmer", language: "english" },
             // After the stemmer (a synonym_graph before it would see unstemmed rules and miss plurals).
+            // Autocomplete: every prefix of every title word, so a fuzzy match on it is a fuzzy prefix match.
+            aisle_edge: { type: "edge_ngram", min_gram: 1, max_gram: 20 },
             aisle_synonyms: {
               type: "synonym_graph",
               synonyms: synonyms.length > 0 ? [...synonyms] : ["aisle, aisle"],
@@ -67,6 +69,16 @@ export function indexTemplate(
           analyzer: {
             aisle_text: { type: "custom", tokenizer: "aisle_words", filter: chain },
             aisle_search: { type: "custom", tokenizer: "aisle_words", filter: [...chain, "aisle_synonyms"] },
+            aisle_prefix: {
+              type: "custom",
+              tokenizer: "aisle_words",
+              filter: ["lowercase", "asciifolding", "aisle_edge"],
+            },
+            aisle_prefix_search: {
+              type: "custom",
+              tokenizer: "aisle_words",
+              filter: ["lowercase", "asciifolding"],
+            },
           },
         },
       },
@@ -74,7 +86,14 @@ export function indexTemplate(
         dynamic: "strict",
         properties: {
           id: { type: "keyword" },
-          title: { type: "text", analyzer: "aisle_text", search_analyzer: "aisle_search" },
+          title: {
+            type: "text",
+            analyzer: "aisle_text",
+            search_analyzer: "aisle_search",
+            fields: {
+              prefix: { type: "text", analyzer: "aisle_prefix", search_analyzer: "aisle_prefix_search" },
+            },
+          },
           category_name: { type: "text", analyzer: "aisle_text", search_analyzer: "aisle_search" },
           brand_name: { type: "text", analyzer: "aisle_text", search_analyzer: "aisle_search" },
           attributes_text: { type: "text", analyzer: "aisle_text", search_analyzer: "aisle_search" },
@@ -353,18 +372,41 @@ export class OpenSearchBackend implements SearchBackend {
   }
 
   async #prefix(prefix: string, size: number): Promise<{ id: string; title: string }[]> {
-    const response = await this.client.search({
-      index: this.options.alias,
-      body: {
-        size,
-        _source: ["title"],
-        query: { match_bool_prefix: { title: { query: prefix, operator: "and" } } },
-      } as never,
-    });
-    const hits = (
-      response.body as unknown as { hits: { hits: { _id: string; _source: { title: string } }[] } }
-    ).hits.hits;
-    return hits.map((h) => ({ id: h._id, title: h._source.title }));
+    const search = async (query: Record<string, unknown>, n: number) => {
+      const response = await this.client.search({
+        index: this.options.alias,
+        body: {
+          size: n,
+          _source: ["title"],
+          query,
+          sort: ["_score", { popularity: "desc" }, { id: "asc" }],
+        } as never,
+      });
+      return (
+        response.body as unknown as { hits: { hits: { _id: string; _source: { title: string } }[] } }
+      ).hits.hits.map((h) => ({ id: h._id, title: h._source.title }));
+    };
+    const out = await search({ match_bool_prefix: { title: { query: prefix, operator: "and" } } }, size);
+    const typed = normalizeText(prefix)
+      .split(" ")
+      .filter((w) => w !== "");
+    if (out.length >= size || typed.length === 0) return out;
+    // Typo-tolerant fill, like the embedded engine: each typed word within prefixFuzziness edits of the start
+    // of a title word (a fuzzy term match on the title's edge n-grams; the first letter exact).
+    const fuzzy = await search(
+      {
+        bool: {
+          must: typed.map((t) => ({
+            match: {
+              "title.prefix": { query: t, fuzziness: prefixFuzziness(t.length), prefix_length: 1 },
+            },
+          })),
+          must_not: out.length > 0 ? [{ ids: { values: out.map((o) => o.id) } }] : [],
+        },
+      },
+      size - out.length,
+    );
+    return [...out, ...fuzzy];
   }
 
   /** Deletes the alias's indices and template (tests use a unique alias per run). */

@@ -20,6 +20,7 @@ interface FacetValue {
 interface Facet {
   field: string;
   values: FacetValue[];
+  usefulness: number;
 }
 interface Extracted {
   field: string;
@@ -31,13 +32,18 @@ interface SearchData {
   totalCount: number;
   backend: string;
   personalized: boolean;
-  edges: { cursor: string; node: { product: { id: string }; score: number; highlight: string | null } }[];
+  edges: {
+    cursor: string;
+    node: { product: { id: string }; score: number; highlight: string | null; pinned: boolean };
+  }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   facets: Facet[];
   understanding: {
     correctedQuery: string | null;
     expandedSynonyms: string[];
     relaxedQuery: string | null;
+    relaxed: boolean;
+    appliedQuery: string;
     categoryIntent: { categoryId: string; name: string; source: string; confidence: number } | null;
     extractedFilters: Extracted[];
   };
@@ -73,13 +79,14 @@ export function searchContract(label: string, start: () => Promise<SearchParts>)
       };
     }
 
-    const SEARCH = `query($q: String!, $filters: [SearchFilterInput!], $first: Int, $after: String, $sort: SearchSort) {
-      search(query: $q, filters: $filters, first: $first, after: $after, sort: $sort) {
+    const SEARCH = `query($q: String!, $filters: [SearchFilterInput!], $first: Int, $after: String, $sort: SearchSort,
+        $merchandising: SearchMerchandisingInput) {
+      search(query: $q, filters: $filters, first: $first, after: $after, sort: $sort, merchandising: $merchandising) {
         totalCount backend personalized
-        edges { cursor node { product { id } score highlight } }
+        edges { cursor node { product { id } score highlight pinned } }
         pageInfo { hasNextPage endCursor }
-        facets { field values { value label count min max selected } }
-        understanding { correctedQuery expandedSynonyms relaxedQuery
+        facets { field usefulness values { value label count min max selected } }
+        understanding { correctedQuery expandedSynonyms relaxedQuery relaxed appliedQuery
           categoryIntent { categoryId name source confidence }
           extractedFilters { field values min max } }
       }
@@ -229,16 +236,159 @@ export function searchContract(label: string, start: () => Promise<SearchParts>)
       ]);
     });
 
-    it("returns an empty result, not an error, for a query that matches nothing, with a relaxed suggestion", async () => {
+    it("returns an empty result, not an error, for a query that matches nothing even relaxed", async () => {
       const none = await search("qzxv plorfk");
       expect(none.codes).toEqual([]);
       expect(none.s.totalCount).toBe(0);
       expect(none.s.edges).toEqual([]);
-      // Half-nonsense: no product has both words, so the words match nothing; the semantic side still finds
-      // sunglasses, and the relaxed query says which words do match.
+      expect(none.s.understanding).toMatchObject({
+        relaxed: false,
+        relaxedQuery: null,
+        appliedQuery: "qzxv plorfk",
+      });
+    });
+
+    it("retries a query whose words match nothing with the relaxed query, and says so", async () => {
+      // No product has both words: the search is retried with the word that matches, in the same request.
       const partial = await search("sunglasses zqxvbn", { first: 5 });
-      expect(partial.s.understanding.relaxedQuery).toBe("sunglasses");
+      expect(partial.codes).toEqual([]);
+      expect(partial.s.understanding).toMatchObject({
+        relaxedQuery: "sunglasses",
+        relaxed: true,
+        appliedQuery: "sunglasses",
+      });
+      expect(partial.s.edges).toHaveLength(5);
       expect(share(ids(partial.s), "c-sunglasses")).toBe(1);
+      const plain = await search("sunglasses", { first: 5 });
+      expect(partial.s.totalCount).toBe(plain.s.totalCount);
+      expect(plain.s.understanding).toMatchObject({ relaxed: false, appliedQuery: "sunglasses" });
+      // The relaxed page pages on like any other.
+      const next = await search("sunglasses zqxvbn", { first: 5, after: partial.s.pageInfo.endCursor });
+      expect(next.codes).toEqual([]);
+      expect(ids(partial.s).filter((id) => ids(next.s).includes(id))).toEqual([]);
+    });
+
+    it("orders facets by how well they split the result, and a facet already filtered on splits nothing", async () => {
+      const { s } = await search("sneakers", { first: 5 });
+      const usefulness = s.facets.map((f) => f.usefulness);
+      expect(usefulness).toEqual([...usefulness].sort((a, b) => b - a));
+      for (const u of usefulness) expect(u).toBeGreaterThanOrEqual(0);
+      for (const u of usefulness) expect(u).toBeLessThanOrEqual(1);
+      // Under a leaf-category filter every hit has the same category path: that facet splits nothing.
+      const leaf = categoryOf(ids(s)[0] as string) as string;
+      const inLeaf = await search("sneakers", { first: 5, filters: [{ field: "category", values: [leaf] }] });
+      expect(facet(inLeaf.s, "category").usefulness).toBe(0);
+      const brand = facet(s, "brand").values[0]?.value as string;
+      const filtered = await search("sneakers", { first: 5, filters: [{ field: "brand", values: [brand] }] });
+      expect(facet(filtered.s, "brand").usefulness).toBe(0);
+      expect(filtered.s.facets.at(-1)?.usefulness).toBe(0);
+      expect(filtered.s.facets[0]?.usefulness).toBeGreaterThan(0);
+    });
+
+    it("pins products first, in order, marked pinned, and pages on without repeating them", async () => {
+      const plain = await search("wireless earbuds", { first: 10 });
+      const third = ids(plain.s)[2] as string;
+      // A yoga mat: a product the query does not match.
+      const outside = Array.from({ length: 10_000 }, (_, k) => `p-${k + 1}`).find(
+        (id) => categoryOf(id) === "c-yoga-mats",
+      ) as string;
+      expect(outside).toBeDefined();
+      const { s, codes } = await search("wireless earbuds", {
+        first: 5,
+        merchandising: { pin: [outside, third, "no-such-product"] },
+      });
+      expect(codes).toEqual([]);
+      expect(ids(s).slice(0, 2)).toEqual([outside, third]);
+      expect(s.edges.map((e) => e.node.pinned)).toEqual([true, true, false, false, false]);
+      expect(s.totalCount).toBe(plain.s.totalCount + 1);
+      const next = await search("wireless earbuds", {
+        first: 5,
+        after: s.pageInfo.endCursor,
+        merchandising: { pin: [outside, third, "no-such-product"] },
+      });
+      expect(next.codes).toEqual([]);
+      expect(ids(next.s)).not.toContain(outside);
+      expect(ids(next.s)).not.toContain(third);
+      // A pin outside the filters is skipped; another sort ignores merchandising.
+      const filtered = await search("wireless earbuds", {
+        first: 5,
+        filters: [{ field: "category", values: ["c-wireless-earbuds"] }],
+        merchandising: { pin: [outside] },
+      });
+      expect(ids(filtered.s)).not.toContain(outside);
+      const sorted = await search("wireless earbuds", {
+        first: 5,
+        sort: "PRICE_ASC",
+        merchandising: { pin: [outside] },
+      });
+      expect(ids(sorted.s)).not.toContain(outside);
+    });
+
+    it("boosts and buries by brand or category, and optional filters raise matches without excluding the rest", async () => {
+      const plain = await search("backpack", { first: 10 });
+      const brandOf = (id: string) => parts.engine.corpus.doc(id)?.brandId;
+      const brandShare = (s: SearchData, brand: string) =>
+        ids(s).filter((id) => brandOf(id) === brand).length / Math.max(1, s.edges.length);
+      const top = brandOf(ids(plain.s)[0] as string) as string;
+      const buried = await search("backpack", {
+        first: 10,
+        merchandising: { bury: [{ field: "brand", values: [top], weight: 6 }] },
+      });
+      expect(buried.codes).toEqual([]);
+      expect(brandShare(buried.s, top)).toBe(0);
+      expect(buried.s.totalCount).toBe(plain.s.totalCount);
+      // A brand further down: boosting it raises its share of the first page.
+      const wide = await search("backpack", { first: 60 });
+      const low = ids(wide.s)
+        .slice(10)
+        .map((id) => brandOf(id) as string)
+        .find((b) => brandShare(plain.s, b) === 0) as string;
+      const boosted = await search("backpack", {
+        first: 10,
+        merchandising: { boost: [{ field: "brand", values: [low], weight: 4 }] },
+      });
+      expect(brandShare(boosted.s, low)).toBeGreaterThan(0);
+      // Browse page of a department with one category boosted: that category comes first.
+      const browse = await search("", {
+        first: 10,
+        filters: [{ field: "category", values: ["c-fashion"] }],
+        merchandising: { boost: [{ field: "category", values: ["c-sunglasses"], weight: 8 }] },
+      });
+      expect(share(ids(browse.s), "c-sunglasses")).toBe(1);
+      // Optional filter: black products rise, none is excluded.
+      const isBlack = (id: string) =>
+        parts.engine.corpus.doc(id)?.attributes.some((a) => a.name === "Color" && a.value === "Black") ===
+        true;
+      const base = await search("jacket", { first: 10 });
+      const optional = await search("jacket", {
+        first: 10,
+        merchandising: { optionalFilters: [{ field: "Color", values: ["Black"] }] },
+      });
+      expect(optional.codes).toEqual([]);
+      expect(optional.s.totalCount).toBe(base.s.totalCount);
+      expect(ids(optional.s).filter(isBlack).length).toBeGreaterThan(ids(base.s).filter(isBlack).length);
+    });
+
+    it("gives BAD_USER_INPUT for bad merchandising", async () => {
+      const bad = async (merchandising: Record<string, unknown>) =>
+        (await search("lamp", { first: 3, merchandising })).codes;
+      expect(await bad({ pin: Array.from({ length: 11 }, (_, k) => `p-${k + 1}`) })).toEqual([
+        "BAD_USER_INPUT",
+      ]);
+      expect(await bad({ boost: [{ field: "colour", values: ["x"] }] })).toEqual(["BAD_USER_INPUT"]);
+      expect(await bad({ bury: [{ field: "brand", values: [] }] })).toEqual(["BAD_USER_INPUT"]);
+      expect(await bad({ boost: [{ field: "brand", values: ["b"], weight: 0 }] })).toEqual([
+        "BAD_USER_INPUT",
+      ]);
+      expect(await bad({ boost: [{ field: "brand", values: ["b"], weight: 11 }] })).toEqual([
+        "BAD_USER_INPUT",
+      ]);
+      expect(
+        await bad({ boost: Array.from({ length: 21 }, () => ({ field: "brand", values: ["b"] })) }),
+      ).toEqual(["BAD_USER_INPUT"]);
+      expect(await bad({ optionalFilters: [{ field: "weight_class", values: ["x"] }] })).toEqual([
+        "BAD_USER_INPUT",
+      ]);
     });
 
     it("autocompletes queries, categories and products", async () => {
@@ -253,6 +403,28 @@ export function searchContract(label: string, start: () => Promise<SearchParts>)
       expect((await run(`{ autocomplete(prefix: "${"a".repeat(100)}") { text } }`)).codes).toEqual([
         "BAD_USER_INPUT",
       ]);
+    });
+
+    it("autocompletes through typos in the prefix (edit distance scaled by its length)", async () => {
+      const r = await run(`{ autocomplete(prefix: "hedph", first: 8) { kind text id } }`);
+      expect(r.codes).toEqual([]);
+      const suggestions = r.data?.["autocomplete"] as { kind: string; text: string; id: string | null }[];
+      expect(suggestions[0]).toEqual({ kind: "QUERY", text: "headphones", id: null });
+      expect(suggestions).toContainEqual({ kind: "CATEGORY", text: "Headphones", id: "c-headphones" });
+      const products = suggestions.filter((s) => s.kind === "PRODUCT");
+      expect(products.length).toBeGreaterThan(0);
+      for (const p of products) expect(p.text).toMatch(/headphones/i);
+      // The engine's own prefix lookup is typo-tolerant too, on both backends; two typed words both count.
+      const titles = await parts.engine.backend.prefix("hedph", 5);
+      expect(titles).toHaveLength(5);
+      for (const t of titles) expect(t.title).toMatch(/headphones/i);
+      const two = await parts.engine.backend.prefix("wirless earb", 5);
+      expect(two.length).toBeGreaterThan(0);
+      for (const t of two) expect(t.title).toMatch(/wireless.*earbuds|earbuds.*wireless/i);
+      // Three letters allow no typo: "hed" does not reach "headphones".
+      const short = await run(`{ autocomplete(prefix: "hed", first: 8) { text } }`);
+      for (const s of short.data?.["autocomplete"] as { text: string }[])
+        expect(s.text).not.toMatch(/headphones/i);
     });
 
     it("never personalises an anonymous caller; personalises a signed-in shopper", async () => {

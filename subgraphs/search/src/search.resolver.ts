@@ -6,6 +6,7 @@ import type { Suggestion } from "./autocomplete.ts";
 import {
   SearchContextInput,
   SearchFilterInput,
+  SearchMerchandisingInput,
   SearchResultType,
   SearchSort,
   SearchSuggestionType,
@@ -20,7 +21,7 @@ export class SearchResolver {
   @PartnerContract()
   @Query(() => SearchResultType, {
     description:
-      "Product search: hybrid lexical + semantic retrieval, re-ranked, with facets, the total and what the engine understood. A query that matches nothing gives an empty page with `understanding.relaxedQuery`.",
+      "Product search: hybrid lexical + semantic retrieval, re-ranked, with facets (most useful first), the total and what the engine understood. A query whose words match nothing is retried with `understanding.relaxedQuery` (then `understanding.relaxed` is true); an empty page only when that matches nothing either.",
   })
   search(
     @Arg("query", () => String, {
@@ -44,6 +45,12 @@ export class SearchResolver {
       description: "Search context (personalisation switch, surface).",
     })
     context: SearchContextInput | null | undefined,
+    @Arg("merchandising", () => SearchMerchandisingInput, {
+      nullable: true,
+      description:
+        "Pins, boosts, buries and optional filters for this request (RELEVANCE order only); bad rules are BAD_USER_INPUT.",
+    })
+    merchandising: SearchMerchandisingInput | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<SearchPage> {
     return this.service.search(ctx, {
@@ -54,6 +61,7 @@ export class SearchResolver {
       after: after ?? null,
       personalize: context?.personalize ?? true,
       surface: context?.surface ?? null,
+      merchandising: merchandising ?? null,
     });
   }
 

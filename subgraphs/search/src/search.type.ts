@@ -80,6 +80,57 @@ export class SearchFilterInput {
   max?: number | null;
 }
 
+@InputType("SearchBoostInput", {
+  description:
+    "A boost or bury rule: products whose `field` has one of `values` move up (boost) or down (bury) the relevance order.",
+})
+export class SearchBoostInput {
+  @Field(() => String, {
+    description: "`product` (product ids), `brand` (brand ids) or `category` (category ids, any level).",
+  })
+  field!: string;
+
+  @Field(() => [String], { description: "Ids to match (1 to 100)." })
+  values!: string[];
+
+  @Field(() => Float, {
+    nullable: true,
+    defaultValue: 1,
+    description:
+      "Strength, above 0 and at most 10 (default 1): each unit halves a boosted product's position in the relevance order (position 10 → about 5), or doubles a buried one's.",
+  })
+  weight?: number;
+}
+
+@InputType("SearchMerchandisingInput", {
+  description:
+    "Per-request merchandising, applied to the RELEVANCE order only (other sorts ignore it): it reorders the top 200 candidates and the top 50 matches of each boost rule and optional filter.",
+})
+export class SearchMerchandisingInput {
+  @Field(() => [ID], {
+    nullable: true,
+    description:
+      "Product ids placed first, in this order (at most 10). A pin outside the filters, or unknown to the index, is skipped; a pin need not match the query.",
+  })
+  pin?: string[] | null;
+
+  @Field(() => [SearchBoostInput], {
+    nullable: true,
+    description: "Rules that raise matching products (at most 20 boost and bury rules together).",
+  })
+  boost?: SearchBoostInput[] | null;
+
+  @Field(() => [SearchBoostInput], { nullable: true, description: "Rules that lower matching products." })
+  bury?: SearchBoostInput[] | null;
+
+  @Field(() => [SearchFilterInput], {
+    nullable: true,
+    description:
+      "Optional filters (at most 10, same fields as `filters`): products passing one rise as by a boost of weight 1; the others stay in the results.",
+  })
+  optionalFilters?: SearchFilterInput[] | null;
+}
+
 @InputType("SearchContextInput", {
   description: "Where the search happens; never identifies the shopper (that comes from the token).",
 })
@@ -116,6 +167,9 @@ export class SearchHitType {
       "The product title with matched words in <em>…</em> (HTML-escaped); null when the match was semantic only.",
   })
   highlight!: string | null;
+
+  @Field(() => Boolean, { description: "True when merchandising pinned this product (`merchandising.pin`)." })
+  pinned!: boolean;
 }
 
 // Its own page-info type: the kit's PageInfo is not @shareable, and a second subgraph resolving it would not compose.
@@ -192,6 +246,12 @@ export class SearchFacetType {
     description: "Values, most frequent first (price ranges in price order).",
   })
   values!: SearchFacetValueType[];
+
+  @Field(() => Float, {
+    description:
+      "How well the facet splits this result, 0 to 1 (facets come most useful first): the share of matching products with a value times the chance that two of them have different values (Gini-Simpson), values held by every match left out. 0 when one value holds them all.",
+  })
+  usefulness!: number;
 }
 
 @PartnerContract()
@@ -257,9 +317,21 @@ export class SearchUnderstandingType {
   @Field(() => String, {
     nullable: true,
     description:
-      "When nothing matched: a looser query that does match (words dropped, extracted filters removed).",
+      "When the words matched nothing: a looser query that does match (a word dropped, or any one word; filters extracted from the words removed), with which the search was retried (`relaxed`). Null otherwise.",
   })
   relaxedQuery!: string | null;
+
+  @Field(() => Boolean, {
+    description:
+      "True when the words matched nothing and the hits are those of `relaxedQuery`, retried in the same request (any-word matching or a word dropped; filters extracted from the words not applied).",
+  })
+  relaxed!: boolean;
+
+  @Field(() => String, {
+    description:
+      "The text the hits were retrieved for: the (corrected) query, or `relaxedQuery` when `relaxed`. Empty for a browse page.",
+  })
+  appliedQuery!: string;
 }
 
 @ObjectType("SearchResult", {
@@ -282,7 +354,8 @@ export class SearchResultType {
 
   @PartnerContract()
   @Field(() => [SearchFacetType], {
-    description: "Facets over all matching products: category, brand, price, attributes.",
+    description:
+      "Facets over all matching products: category, brand, price and up to 6 attributes, most useful for this result first (`SearchFacet.usefulness`).",
   })
   facets!: SearchFacetType[];
 

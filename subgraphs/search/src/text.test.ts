@@ -2,7 +2,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MODELS_DIR } from "@aisle/ml";
-import { analyze, boundedLevenshtein, hashedTokenIds, normalizeText, words } from "./text.ts";
+import {
+  analyze,
+  boundedLevenshtein,
+  hashedTokenIds,
+  normalizeText,
+  prefixEditDistance,
+  prefixFuzziness,
+  words,
+} from "./text.ts";
 
 describe("tokenizer", () => {
   it("folds accents and punctuation the way the trainer does", () => {
@@ -38,5 +46,21 @@ describe("boundedLevenshtein", () => {
     expect(boundedLevenshtein("snekers", "sneakers", 2)).toBe(1);
     expect(boundedLevenshtein("recieve", "receive", 2)).toBe(1);
     expect(boundedLevenshtein("blender", "laptop", 2)).toBe(3);
+  });
+});
+
+describe("fuzzy prefixes (autocomplete)", () => {
+  it("measures the edits from a typed prefix to the closest start of a word", () => {
+    expect(prefixEditDistance("headph", "headphones", 2)).toBe(0);
+    expect(prefixEditDistance("hedph", "headphones", 2)).toBe(1);
+    expect(prefixEditDistance("haedph", "headphones", 2)).toBe(1); // a swap
+    expect(prefixEditDistance("wirless", "wireless", 1)).toBe(1);
+    expect(prefixEditDistance("hedph", "bedside", 2)).toBe(3); // first letter differs: over the limit
+    expect(prefixEditDistance("xyzzy", "headphones", 1)).toBe(2);
+    expect(prefixEditDistance("", "anything", 0)).toBe(0);
+  });
+
+  it("allows more typos as the prefix grows", () => {
+    expect([1, 3, 4, 7, 8, 12].map(prefixFuzziness)).toEqual([0, 0, 1, 1, 2, 2]);
   });
 });

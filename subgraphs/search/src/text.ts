@@ -109,3 +109,44 @@ export function boundedLevenshtein(a: string, b: string, limit: number): number 
   }
   return previous[b.length] as number;
 }
+
+/**
+ * Typos allowed in a typed prefix of this length: none up to 3 characters, 1 up to 7, then 2 (a short prefix
+ * with an edit matches too much: "hed" is one edit from "bed", "red", "hex"…). Autocomplete on both backends.
+ */
+export function prefixFuzziness(length: number): number {
+  return length <= 3 ? 0 : length <= 7 ? 1 : 2;
+}
+
+/**
+ * Edit distance from `typed` to the closest prefix of `word` (Damerau: a swap costs 1), so "hedph" is 1 from
+ * "headphones" (one letter missing) while "headph" is 0. The first letter must match (OpenSearch's
+ * `prefix_length: 1`); returns `limit + 1` when the distance exceeds `limit`.
+ */
+export function prefixEditDistance(typed: string, word: string, limit: number): number {
+  if (typed.length === 0) return 0;
+  if (word.length === 0 || typed[0] !== word[0]) return limit + 1;
+  // Rows over the typed letters, columns over the word's; the answer is the best cell of the last row.
+  let before: number[] = [];
+  let previous = Array.from({ length: word.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= typed.length; i += 1) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= word.length; j += 1) {
+      const cost = typed[i - 1] === word[j - 1] ? 0 : 1;
+      let value = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      );
+      if (i > 1 && j > 1 && typed[i - 1] === word[j - 2] && typed[i - 2] === word[j - 1])
+        value = Math.min(value, (before[j - 2] as number) + 1);
+      current.push(value);
+      rowMin = Math.min(rowMin, value);
+    }
+    if (rowMin > limit) return limit + 1;
+    before = previous;
+    previous = current;
+  }
+  return Math.min(...previous);
+}
