@@ -126,6 +126,7 @@ def fit(args, log_: Log, space: Space, train: Encoded, valid: dict, label: str):
         heads=args.heads,
         dropout=args.dropout,
         id_dropout=args.id_dropout,
+        temperature=args.temperature,
     )
     model = SeqRec(cfg)
     n_params = sum(p.numel() for p in model.parameters())
@@ -266,6 +267,8 @@ def main() -> None:
     parser.add_argument("--heads", type=int, default=1)
     parser.add_argument("--dropout", type=float, default=0.3)
     parser.add_argument("--id-dropout", dest="id_dropout", type=float, default=0.1)
+    parser.add_argument("--temperature", type=float, default=0.0,
+                        help="> 0: unit user and item vectors, logits = cosine / temperature; 0: raw inner products")
     parser.add_argument("--max-len", dest="max_len", type=int, default=50)
     parser.add_argument("--cold-start-eval", dest="cold_start_eval", choices=["auto", "yes", "no"], default="auto",
                         help="train a second model without 10 %% of the items to measure cold start (auto: demo world only)")
@@ -328,7 +331,8 @@ def main() -> None:
         "maxLen": args.max_len,
         "dim": args.dim,
         "metric": "ip",
-        "normalized": False,
+        "normalized": args.temperature > 0,
+        "temperature": args.temperature,
         "source": log_.source,
         "dataset": log_.dataset,
         "holdoutRule": HOLDOUT_RULE,
@@ -367,7 +371,7 @@ def main() -> None:
         "maxLen": args.max_len,
         "dim": args.dim,
         "metric": "ip",
-        "normalized": False,
+        "normalized": args.temperature > 0,
         "typeIds": TYPE_IDS,
         "defaultTypeId": log_.default_type,
         "profileFeatures": [],
