@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { runGatewayBench } from "./gateway.bench.ts";
+import { runGatewayBench, runGatewayStabilityBench } from "./gateway.bench.ts";
 import { runSearchBench } from "./search.bench.ts";
 import { runPlatformBench } from "./platform.bench.ts";
 import { runPaymentRiskBench } from "./payment-risk.bench.ts";
@@ -13,8 +13,8 @@ import { runPagesBench } from "./pages.bench.ts";
 import { repoRoot } from "./lib/processes.ts";
 
 /**
- * `npm run bench [-- --suite gateway --duration 10 --connections 10 --rounds 3]`. Prints figures and ratios,
- * and writes them to bench/results/<suite>.json. Ratios of targets run side by side are what to compare
+ * `npm run bench [-- --suite gateway --duration 10 --connections 10 --rounds 3 --soak 120]`. Prints figures
+ * and ratios, and writes them to bench/results/<suite>.json. Ratios of targets run side by side are what to compare
  * across machines; absolute figures depend on the box.
  */
 const { values } = parseArgs({
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "10" },
     rounds: { type: "string", default: "3" },
+    soak: { type: "string", default: "120" },
   },
 });
 const settings = {
@@ -32,6 +33,7 @@ const settings = {
 };
 const suites: Record<string, () => Promise<unknown>> = {
   gateway: () => runGatewayBench(settings),
+  "gateway-stability": () => runGatewayStabilityBench({ ...settings, soakSeconds: Number(values.soak) }),
   search: () => runSearchBench(settings),
   platform: () => runPlatformBench(),
   "payment-risk": () => runPaymentRiskBench(settings),

@@ -14,6 +14,8 @@ export interface LoadOptions {
   readonly connections: number;
   readonly durationSeconds: number;
   readonly workers?: number;
+  /** Open loop: send this many requests per second in all (autocannon's overallRate); closed loop when absent. */
+  readonly requestsPerSecond?: number;
 }
 
 /** Sends the same POST body for a fixed time with autocannon and keeps the figures that matter. */
@@ -31,6 +33,7 @@ export async function load(
     connections: options.connections,
     duration: options.durationSeconds,
     ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(options.requestsPerSecond === undefined ? {} : { overallRate: options.requestsPerSecond }),
   });
   return {
     target,
