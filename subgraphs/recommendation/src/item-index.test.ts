@@ -83,6 +83,28 @@ describe("ItemIndex with unnormalised vectors (the sequence model's logits)", ()
     expect(exact[0]!.score).toBeCloseTo(sorted[0]!.score, 4);
   });
 
+  it("finds nearly the exact top 50 by inner product although norms differ (MIPS reduction), scored exactly", () => {
+    let found = 0;
+    for (let q = 0; q < 20; q++) {
+      const query = Float32Array.from({ length: dim }, () => rng.normal());
+      const exact = index.exact(query, 50);
+      const truth = new Set(exact.map((n) => n.id));
+      const ann = index.search(query, 50);
+      found += ann.filter((n) => truth.has(n.id)).length;
+      expect(ann[0]!.score).toBeCloseTo(exact[0]!.score, 4);
+    }
+    expect(found / (20 * 50)).toBeGreaterThan(0.9);
+  });
+
+  it("keeps the order when an upsert brings a larger norm than any before", () => {
+    const big = Float32Array.from({ length: dim }, (_, j) => (j === 0 ? 100 : 0));
+    index.upsert("q-big", big);
+    const query = Float32Array.from({ length: dim }, (_, j) => (j === 0 ? 1 : 0));
+    expect(index.search(query, 1)[0]?.id).toBe("q-big");
+    expect(index.search(query, 1)[0]?.score).toBeCloseTo(100, 3);
+    index.remove("q-big");
+  });
+
   it("item-to-item neighbours are by cosine, leave the item out, and ignore vector length", () => {
     const [id, vector] = vectors[3]!;
     index.upsert(

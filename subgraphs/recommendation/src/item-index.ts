@@ -20,17 +20,27 @@ export interface ItemIndexOptions {
 }
 
 /**
- * Item vectors in two HNSW indexes (usearch): the raw vectors by inner product, for a user vector (the sequence
- * model scores user · item, unnormalised), and the unit vectors, for item-to-item similarity (cosine: an inner
- * product search with a raw item vector as query would favour large-norm, popular items). An exact scan is the
- * fallback and the reference. Items are upserted when they change (remove + add under the same key). Keys are
- * dense integers mapped to item ids. usearch is used single-threaded for searches (it refuses searches with more
- * threads than `add` used).
+ * Item vectors in two HNSW indexes (usearch) and an exact scan (the fallback and the reference):
+ *
+ * - user → items: the sequence model scores user · item with unnormalised vectors (maximum inner product
+ *   search). HNSW over raw inner products recalls poorly (measured on Amazon Beauty: 0.70 of the exact top 100,
+ *   0.72 with a search beam of 512), so items are stored by the usual MIPS-to-cosine reduction: item x becomes
+ *   [x, sqrt(M² − |x|²)] / M (all unit length; M = 1.2 × the largest norm, rebuilt if an upsert exceeds it) and
+ *   the query [q / |q|, 0], whose inner product is x · q / (M |q|): the same order as x · q. Hits are re-scored
+ *   with the exact x · q.
+ * - item → items: the unit vectors by cosine (an inner product search with a raw item vector as query would
+ *   favour large-norm, popular items).
+ *
+ * Items are upserted when they change (remove + add under the same key). Keys are dense integers mapped to item
+ * ids. usearch is used single-threaded for searches (it refuses searches with more threads than `add` used).
  */
 export class ItemIndex {
   readonly dim: number;
-  readonly #index: Index;
+  readonly #options: ItemIndexOptions;
+  #index: Index;
   readonly #unitIndex: Index;
+  /** Norm bound M of the MIPS reduction (0 until the first item). */
+  #bound = 0;
   readonly #keyOf = new Map<string, number>();
   readonly #ids: string[] = [];
   readonly #vectors: Float32Array[] = [];
@@ -39,22 +49,25 @@ export class ItemIndex {
 
   constructor(options: ItemIndexOptions) {
     this.dim = options.dim;
-    const make = () =>
-      new Index({
-        dimensions: options.dim,
-        metric: MetricKind.IP,
-        quantization: ScalarKind.F32,
-        connectivity: options.connectivity ?? 16,
-        expansion_add: options.expansionAdd ?? 64,
-        expansion_search: options.expansionSearch ?? 128,
-        multi: false,
-      });
-    this.#index = make();
-    this.#unitIndex = make();
+    this.#options = options;
+    this.#index = this.#makeIndex(options.dim + 1);
+    this.#unitIndex = this.#makeIndex(options.dim);
+  }
+
+  #makeIndex(dimensions: number): Index {
+    return new Index({
+      dimensions,
+      metric: MetricKind.IP,
+      quantization: ScalarKind.F32,
+      connectivity: this.#options.connectivity ?? 16,
+      expansion_add: this.#options.expansionAdd ?? 64,
+      expansion_search: this.#options.expansionSearch ?? 128,
+      multi: false,
+    });
   }
 
   get size(): number {
-    return this.#index.size();
+    return this.#unitIndex.size();
   }
 
   vector(id: string): Float32Array | null {
@@ -75,13 +88,40 @@ export class ItemIndex {
     return va === null || vb === null ? 0 : dot(va, vb);
   }
 
+  /** [x, sqrt(M² − |x|²)] / M: unit length, and its inner product with [q̂, 0] orders items as x · q does. */
+  #augmented(vector: Float32Array): Float32Array {
+    const out = new Float32Array(this.dim + 1);
+    const m = this.#bound;
+    for (let j = 0; j < this.dim; j++) out[j] = (vector[j] as number) / m;
+    out[this.dim] = Math.sqrt(Math.max(0, m * m - dot(vector, vector))) / m;
+    return out;
+  }
+
+  /** Raises M to 1.2 × the largest norm when `vectors` exceed it, rebuilding the inner-product index. */
+  #ensureBound(vectors: readonly Float32Array[]): void {
+    let largest = 0;
+    for (const v of vectors) largest = Math.max(largest, Math.sqrt(dot(v, v)));
+    if (largest <= this.#bound) return;
+    const live = this.#ids.map((_, key) => key).filter((key) => this.#live[key]);
+    this.#bound = Math.max(largest, 1e-6) * 1.2;
+    this.#index = this.#makeIndex(this.dim + 1);
+    if (live.length === 0) return;
+    const keys = BigUint64Array.from(live.map((key) => BigInt(key)));
+    const flat = new Float32Array(live.length * (this.dim + 1));
+    live.forEach((key, i) =>
+      flat.set(this.#augmented(this.#vectors[key] as Float32Array), i * (this.dim + 1)),
+    );
+    this.#index.add(keys, flat, 2);
+  }
+
   /** Adds many items at once (start-up). */
   addAll(entries: readonly (readonly [string, Float32Array])[]): void {
     const fresh = entries.filter(([id]) => !this.#keyOf.has(id));
     for (const [id, vector] of entries) if (this.#keyOf.has(id)) this.upsert(id, vector);
     if (fresh.length === 0) return;
+    this.#ensureBound(fresh.map(([, vector]) => vector));
     const keys = new BigUint64Array(fresh.length);
-    const flat = new Float32Array(fresh.length * this.dim);
+    const flat = new Float32Array(fresh.length * (this.dim + 1));
     const flatUnits = new Float32Array(fresh.length * this.dim);
     fresh.forEach(([id, vector], i) => {
       const key = this.#ids.length;
@@ -92,7 +132,7 @@ export class ItemIndex {
       this.#live.push(true);
       this.#keyOf.set(id, key);
       keys[i] = BigInt(key);
-      flat.set(vector, i * this.dim);
+      flat.set(this.#augmented(vector), i * (this.dim + 1));
       flatUnits.set(unit, i * this.dim);
     });
     // Two threads for the bulk build; searches use one (usearch refuses more threads than `add` used).
@@ -114,8 +154,10 @@ export class ItemIndex {
     const unit = toUnit(vector);
     this.#vectors[key] = vector;
     this.#units[key] = unit;
+    this.#live[key] = false;
+    this.#ensureBound([vector]);
     this.#live[key] = true;
-    this.#index.add(BigInt(key), vector, 1);
+    this.#index.add(BigInt(key), this.#augmented(vector), 1);
     this.#unitIndex.add(BigInt(key), unit, 1);
   }
 
@@ -127,9 +169,18 @@ export class ItemIndex {
     this.#live[key] = false;
   }
 
-  /** Approximate top k by inner product with the raw item vectors (HNSW): a user vector's items. */
+  /** Approximate top k by inner product with the raw item vectors (HNSW, MIPS reduction): a user's items. */
   search(query: Float32Array, k: number): Neighbour[] {
-    return this.#searchIn(this.#index, query, k);
+    const norm = Math.sqrt(dot(query, query));
+    if (norm === 0) return this.exact(query, k);
+    const q = new Float32Array(this.dim + 1);
+    for (let j = 0; j < this.dim; j++) q[j] = (query[j] as number) / norm;
+    return this.#searchIn(this.#index, q, k)
+      .map((n) => ({
+        id: n.id,
+        score: dot(this.#vectors[this.#keyOf.get(n.id) as number] as Float32Array, query),
+      }))
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** The k items most similar to an item by cosine (HNSW over unit vectors), the item itself left out. */

@@ -92,6 +92,9 @@ export class TwoTowerRecall implements RecallSource {
       .filter((r): r is { id: string; vector: Float32Array } => r.vector !== null);
     const hits = sequenceRecall(this.index, request.userVector, limit);
     const top = hits[0]?.score ?? 0;
+    // Unit vectors (a 1.x model) give cosines in [-1, 1], used as they are; the 2.0 sequence model's scores are
+    // logits, and exp(s - s_top) is each hit's softmax probability relative to the best hit, in (0, 1].
+    const relevance = top > 1 ? (s: number) => Math.exp(s - top) : (s: number) => Math.max(0, s);
     return hits.map((hit) => {
       let reason = "picked for you";
       const vector = this.index.unitVector(hit.id);
@@ -105,9 +108,8 @@ export class TwoTowerRecall implements RecallSource {
         const title = this.catalog.item(best.id)?.title;
         if (title !== undefined && best.id !== hit.id) reason = `because you viewed ${title}`;
       }
-      // Scores are logits: exp(s - s_top) is each hit's softmax probability relative to the best hit, in (0, 1].
       // Without history the user vector is a generic one: trust it less than popularity and context.
-      return { id: hit.id, score: Math.exp(hit.score - top) * (recent.length > 0 ? 1 : 0.4), reason };
+      return { id: hit.id, score: relevance(hit.score) * (recent.length > 0 ? 1 : 0.4), reason };
     });
   }
 }
