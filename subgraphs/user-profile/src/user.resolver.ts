@@ -1,4 +1,15 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  Directive,
+  FieldResolver,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
 import { OWNER_OR_SERVICE, Rule, Scope, type RequestContext } from "@aisle/kit";
 import type { User } from "@aisle/world";
 import type { UserProfileLoaders } from "./loaders.ts";
@@ -12,6 +23,9 @@ export class UserResolver {
     private readonly loaders: UserProfileLoaders,
   ) {}
 
+  // Shared with recommendation, which answers the User key from the signed identity: the home feed then
+  // starts there instead of spending a sequential wave here to learn the caller's id (issue 21).
+  @Directive("@shareable")
   @Query(() => UserType, {
     nullable: true,
     description: "The signed-in caller's own profile; null for an anonymous caller.",

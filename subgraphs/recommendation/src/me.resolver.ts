@@ -1,0 +1,20 @@
+import { Ctx, Directive, Query, Resolver } from "type-graphql";
+import type { RequestContext } from "@aisle/kit";
+import { RecommendationUserType } from "./recommendation.type.ts";
+
+/**
+ * `Query.me` as the User key, from the signed identity every subgraph receives: shared with user-profile
+ * (@shareable), so the gateway can start the home feed here and fetch the profile fields and the products in
+ * parallel (two sequential waves) instead of asking user-profile first only to learn the caller's id.
+ */
+@Resolver()
+export class MeResolver {
+  @Directive("@shareable")
+  @Query(() => RecommendationUserType, {
+    nullable: true,
+    description: "The signed-in caller's own profile; null for an anonymous caller.",
+  })
+  me(@Ctx() ctx: RequestContext): Pick<RecommendationUserType, "id"> | null {
+    return ctx.userId === null ? null : { id: ctx.userId };
+  }
+}
