@@ -11,7 +11,7 @@ import { z } from "zod";
 /**
  * One relational store for the subgraphs that keep state (catalog, user-profile): an embedded PGlite by
  * default (no server; in memory, or in a data directory), PostgreSQL when a URL is given. Both speak the same
- * SQL: keep statements to what PostgreSQL 15 (the server here) and 18 (PGlite) both have. See ADR 0011.
+ * SQL: keep statements to what PostgreSQL 15 (the server here) and 18 (PGlite) both have. See ADR 0012.
  */
 export interface Queryable {
   /** Runs one statement with `$1…` parameters and returns its rows. */
@@ -137,13 +137,19 @@ async function openPostgres(url: string, schema: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 5, options: `-c search_path=${schema}` });
   // A pool error (server gone) is reported on the next query; without a listener it would crash the process.
   pool.on("error", () => undefined);
+  const db = new PostgresDatabase(pool);
   try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    // IF NOT EXISTS does not make two concurrent creations safe (both pass the check, one fails on the catalog's
+    // unique index): replicas starting at once on a fresh database take turns.
+    await db.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`aisle-schema:${schema}`]);
+      await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    });
   } catch (error) {
     await pool.end();
     throw error;
   }
-  return new PostgresDatabase(pool);
+  return db;
 }
 
 /** Where prepared PGlite databases are cached (initdb, migrations and a seed take seconds; loading a copy less). */
@@ -268,8 +274,10 @@ export async function migrate(
   component: string,
   migrations: readonly Migration[],
 ): Promise<number[]> {
-  await db.query(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (
+  await db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["aisle-migrate:schema_migrations"]);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
        component text NOT NULL,
        version integer NOT NULL,
        name text NOT NULL,
@@ -277,7 +285,8 @@ export async function migrate(
        applied_at timestamptz NOT NULL DEFAULT now(),
        PRIMARY KEY (component, version)
      )`,
-  );
+    );
+  });
   const applied: number[] = [];
   for (const migration of migrations) {
     const done = await db.transaction(async (tx) => {
