@@ -1,6 +1,7 @@
 import { loadGatewayConfig } from "@aisle/gateway";
 import { parseEnv, resolveSubgraphEnv } from "@aisle/kit";
 import { featureStoreEnvShape } from "@aisle/ml";
+import { trackingJournalEnvShape } from "@aisle/logistics";
 import { paymentRiskEnvShape } from "@aisle/payment-risk";
 import { pricingEnvShape } from "@aisle/pricing";
 import { recommendationEnvShape } from "@aisle/recommendation";
@@ -14,7 +15,7 @@ const OWN_SETTINGS: Record<string, (env: Record<string, string>) => unknown> = {
   "user-profile": (env) => parseEnv(behaviourEnvShape, env),
   recommendation: (env) => parseEnv(recommendationEnvShape, env),
   search: (env) => parseEnv(searchEnvShape, env),
-  logistics: (env) => parseEnv(featureStoreEnvShape, env),
+  logistics: (env) => parseEnv({ ...featureStoreEnvShape, ...trackingJournalEnvShape }, env),
   "payment-risk": (env) => parseEnv(paymentRiskEnvShape, env),
   pricing: (env) => parseEnv(pricingEnvShape, env),
 };

@@ -106,7 +106,7 @@ describe("the checks catch", () => {
     const problems = problemsAfter((find) => {
       delete find("Secret", "aisle-secrets").stringData["DATABASE_URL"];
       find("ConfigMap", "aisle-backends").data["OPENSEARCH_URL"] = "http://127.0.0.1:9200";
-      delete container(find("StatefulSet", "logistics")).volumeMounts;
+      delete container(find("StatefulSet", "payment-risk")).volumeMounts;
     });
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -115,7 +115,7 @@ describe("the checks catch", () => {
         ),
         expect.stringMatching(/Deployment search: OPENSEARCH_URL points at the loopback/),
         expect.stringMatching(
-          /StatefulSet logistics: LOGISTICS_DATA_DIR=\/app\/.data\/logistics is not on a mounted volume/,
+          /StatefulSet payment-risk: RISK_DATA_DIR=\/app\/.data\/payment-risk is not on a mounted volume/,
         ),
       ]),
     );

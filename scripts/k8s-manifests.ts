@@ -102,7 +102,12 @@ export const REQUIRED_ENV: Record<string, Record<string, string | null>> = {
   },
   recommendation: { REDIS_URL: null, FEATURE_STORE: "redis" },
   search: { SEARCH_BACKEND: "opensearch", OPENSEARCH_URL: null },
-  logistics: { REDIS_URL: null, FEATURE_STORE: "redis", LOGISTICS_DATA_DIR: null },
+  logistics: {
+    REDIS_URL: null,
+    FEATURE_STORE: "redis",
+    LOGISTICS_JOURNAL: "redis",
+    LOGISTICS_JOURNAL_REDIS_URL: null,
+  },
   "payment-risk": { RISK_BACKEND: "redis", REDIS_URL: null, RISK_DATA_DIR: null },
   pricing: { REDIS_URL: null, FEATURE_STORE: "redis" },
 };

@@ -36,6 +36,7 @@ import { StatusResolver } from "./status.resolver.ts";
 import { StockService } from "./stock.service.ts";
 
 export { DeliveryService } from "./delivery.service.ts";
+export { trackingJournalEnvShape } from "./tracking.config.ts";
 export { StockService } from "./stock.service.ts";
 export { ReplenishmentService } from "./replenishment.service.ts";
 export { normalApproximationPolicy, type ReplenishmentPolicy } from "./replenishment.policy.ts";
