@@ -445,10 +445,33 @@ def export(args, model: SeqRec, space: Space, valid: dict, models_dir: Path, met
         metrics={k: v for k, v in metrics.items() if k.startswith("cold")},
     )
     for name, spec in (("rec-user-tower", user), ("rec-item-tower", item)):
+        pin_output_width(models_dir / name, spec, args.dim)
         spec["kind"] = "sequence"
         spec["settings"] = settings
         (models_dir / name / "model.json").write_text(json.dumps(spec, indent=2) + "\n")
     check_lengths(model, models_dir / "rec-user-tower", ids, attrs, tps)
+
+
+def pin_output_width(folder: Path, spec: dict, dim: int) -> None:
+    """torch names the vector width of a `where` output symbolically (e.g. "Whereuser_vector_dim_1"), which the
+    serving registry refuses against the session's [batch, dim]: pin axis 1 of every output to `dim` in the ONNX
+    file and in model.json (sha256 recomputed)."""
+    import hashlib
+
+    import onnx
+
+    path = folder / spec["file"]
+    graph_model = onnx.load(str(path))
+    for output in graph_model.graph.output:
+        dims = output.type.tensor_type.shape.dim
+        if len(dims) == 2 and dims[1].dim_param:
+            dims[1].ClearField("dim_param")
+            dims[1].dim_value = dim
+    onnx.checker.check_model(graph_model)
+    onnx.save(graph_model, str(path))
+    spec["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for output in spec["outputs"]:
+        output["shape"] = ["batch", dim]
 
 
 def check_lengths(model: SeqRec, folder: Path, ids, attrs, tps) -> None:
@@ -489,4 +512,13 @@ def check_lengths(model: SeqRec, folder: Path, ids, attrs, tps) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--pin-output-width":
+        # Repairs a registry exported before pin_output_width existed: train.py --pin-output-width <registry>
+        for tower in ("rec-user-tower", "rec-item-tower"):
+            folder = Path(sys.argv[2]) / tower
+            spec = json.loads((folder / "model.json").read_text())
+            pin_output_width(folder, spec, int(spec["settings"]["dim"]))
+            (folder / "model.json").write_text(json.dumps(spec, indent=2) + "\n")
+            log(f"{folder}: outputs pinned to [batch, {spec['settings']['dim']}], sha256 {spec['sha256'][:12]}…")
+    else:
+        main()
