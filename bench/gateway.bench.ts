@@ -159,6 +159,9 @@ const subgraphEnv = {
   HOST: "127.0.0.1",
   // The peer gateways do not sign identities; these pages read only public fields.
   AISLE_UNSIGNED_REQUESTS: "anonymous",
+  // Signatures' nonces kept in each subgraph's memory: in production they go to a shared Redis, a round trip
+  // per signed call that only our arms would pay (the peers' calls are unsigned), and the box's Redis is shared.
+  AISLE_REPLAY_STORE: "memory",
 };
 
 /** Ours; `entry` runs another copy of the gateway (BENCH_BEFORE_ENTRY: an older checkout, for before/after). */
