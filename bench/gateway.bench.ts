@@ -2,7 +2,9 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { print } from "graphql";
 import { demoWorld } from "@aisle/world";
+import { CategoryPageDocument } from "../operations/__generated__/graphql.ts";
 import { assertAnswers, load, median, type LoadOptions, type LoadResult } from "./lib/load.ts";
 import {
   freePort,
@@ -24,35 +26,19 @@ const PLAIN_LISTING = `query PlainListing($categoryId: ID!, $first: Int = 20) {
   productsByCategory(categoryId: $categoryId, first: $first) { totalCount edges { node { id title } } }
 }`;
 
-/**
- * The delivery listing: 24 products with the offered price, availability and the first delivery option's
- * date, on-time probability and carrier (catalog, then pricing and logistics).
- */
-const DELIVERY_LISTING = `query DeliveryListing($categoryId: ID!, $first: Int = 24, $price: PriceContext!, $destination: DestinationInput!) {
-  productsByCategory(categoryId: $categoryId, first: $first) {
-    edges {
-      node {
-        id
-        title
-        price(context: $price) { offeredPrice { formatted } }
-        availability(destination: $destination) { inStock quantityLabel }
-        deliveryEstimate(destination: $destination) { options { promisedDate onTimeProbability carrier { name } } }
-      }
-    }
-  }
-}`;
-
 /** The request bodies of the two pages, for the demo world's first department. */
 export function pageBodies(): Record<PageName, string> {
   const department = demoWorld().categories.find((c) => c.parentId === null)!;
   return {
     plain: JSON.stringify({ query: PLAIN_LISTING, variables: { categoryId: department.id, first: 20 } }),
+    // The storefront's category page (operations/logistics.graphql): 24 products with the offered price,
+    // availability and the compact delivery promise (date, on-time probability, carrier).
     delivery: JSON.stringify({
-      query: DELIVERY_LISTING,
+      query: print(CategoryPageDocument),
       variables: {
         categoryId: department.id,
         first: 24,
-        price: { currency: "USD", region: "US" },
+        context: { currency: "USD", region: "US" },
         destination: { country: "US", postalCode: "80202" },
       },
     }),
@@ -273,8 +259,8 @@ const catalogDirectArm = (catalog: ServerProcess): Arm => ({
  * Aisle's undici client), @apollo/gateway with its defaults, Hive Gateway with its JavaScript planner and with
  * the Rust planner, each with in-flight merging on and off where it has the setting, and the catalog subgraph
  * directly on the plain listing (the gateway overhead). Pages: the plain 20-product listing and the 24-product
- * delivery listing. Prints req/s relative to ours, the arm's CPU per request (process CPU time over requests)
- * and subgraph calls per request.
+ * delivery listing (CategoryPage: price, availability, delivery promise). Prints req/s relative to ours,
+ * the arm's CPU per request (process CPU time over requests) and subgraph calls per request.
  */
 export async function runGatewayBench(
   options: LoadOptions & { rounds: number },
