@@ -6,7 +6,7 @@ import { print } from "graphql";
 import autocannon from "autocannon";
 import { catalogSubgraph } from "@aisle/catalog";
 import { signToken, startGateway } from "@aisle/gateway";
-import { createLogger, startSubgraph, type RunningServer } from "@aisle/kit";
+import { createLogger, modelRunSeconds, startSubgraph, type RunningServer } from "@aisle/kit";
 import { recommendationRuntime, recommendationSubgraph } from "@aisle/recommendation";
 import { decodeActivity, userProfileRuntime, userProfileSubgraph } from "@aisle/user-profile";
 import { demoBehaviour, demoWorld } from "@aisle/world";
@@ -20,6 +20,17 @@ function percentile(values: readonly number[], p: number): number {
   return round2(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN);
 }
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Seconds spent inside model runs so far (the kit's histogram of `session.run`), by model. */
+async function modelRunSecondsByModel(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const v of (await modelRunSeconds.get()).values) {
+    if (v.metricName !== "aisle_model_run_duration_seconds_sum") continue;
+    const model = String(v.labels["model"]);
+    out[model] = (out[model] ?? 0) + v.value;
+  }
+  return out;
+}
 
 async function post(
   url: string,
@@ -41,6 +52,9 @@ async function post(
  * - requests/s, p50, p99 of the HomeFeed operation (autocannon, rounds, median);
  * - share of the recommendation resolver's time spent waiting for model runs;
  * - subgraph calls and model runs per request, for first = 10, 20 and 40 (they must not grow with the list);
+ * - the models' share of CPU time under load: seconds inside `session.run` (the kit's model-run histogram;
+ *   runs are in-thread, so this is CPU) over the process's CPU seconds (gateway, the three subgraphs and the
+ *   autocannon client all live in this process, so the share of the feed's own CPU is higher than this);
  * - freshness: recordEvents → visible in the user's features (client-measured, and the updater's own figure),
  *   and → the feed changing for a new user;
  * - the ANN index: recall@100 against exact search, and the speedup per query.
@@ -95,6 +109,7 @@ export async function runRecommendationBench(options: LoadOptions & { rounds: nu
       const n = 20;
       for (let i = 0; i < n; i++) await post(gateway.url, body(first), token);
       perRequest[`first=${first}`] = {
+        userEncoderSequenceLength: "dynamic (the user's history, at most the model's maxLen)",
         subgraphCalls: Object.fromEntries([...calls].map(([k, v]) => [k, round2(v / n)])),
         modelRuns: {
           "rec-user-tower": models.userTower.stats.runs / n,
@@ -111,6 +126,7 @@ export async function runRecommendationBench(options: LoadOptions & { rounds: nu
       latencyP50Ms: number;
       latencyP99Ms: number;
       errors: number;
+      requests: number;
     }[] = [];
     const loadOnce = async (duration: number) => {
       const result = await autocannon({
@@ -126,12 +142,15 @@ export async function runRecommendationBench(options: LoadOptions & { rounds: nu
         latencyP50Ms: result.latency.p50,
         latencyP99Ms: result.latency.p99,
         errors: result.errors + result.timeouts + result.non2xx,
+        requests: result.requests.total,
       };
     };
     await loadOnce(2);
     service.timings.requests = 0;
     service.timings.totalMs = 0;
     service.timings.modelMs = 0;
+    const runBefore = await modelRunSecondsByModel();
+    const cpuBefore = process.cpuUsage();
     for (let r = 0; r < options.rounds; r++) {
       const result = await loadOnce(options.durationSeconds);
       process.stderr.write(
@@ -139,6 +158,26 @@ export async function runRecommendationBench(options: LoadOptions & { rounds: nu
       );
       rounds.push(result);
     }
+    const cpu = process.cpuUsage(cpuBefore);
+    const runAfter = await modelRunSecondsByModel();
+    const loadRequests = rounds.reduce((s, r) => s + r.requests, 0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const runSeconds = Object.fromEntries(
+      Object.entries(runAfter)
+        .filter(([model]) => model.startsWith("rec-"))
+        .map(([model, v]) => [model, v - (runBefore[model] ?? 0)]),
+    );
+    const insideRuns = Object.values(runSeconds).reduce((a, b) => a + b, 0);
+    const cpuShare = {
+      requests: loadRequests,
+      processCpuMsPerRequest: round2((cpuSeconds * 1000) / Math.max(1, loadRequests)),
+      sessionRunMsPerRequest: round2((insideRuns * 1000) / Math.max(1, loadRequests)),
+      sessionRunMsPerRequestByModel: Object.fromEntries(
+        Object.entries(runSeconds).map(([m, v]) => [m, round2((v * 1000) / Math.max(1, loadRequests))]),
+      ),
+      modelShareOfProcessCpu: round2(insideRuns / Math.max(1e-9, cpuSeconds)),
+      note: "process CPU = gateway + catalog + user-profile + recommendation + the autocannon client, all in this process",
+    };
     const modelShare = round2(service.timings.modelMs / service.timings.totalMs);
 
     // Unloaded: sequential requests, and the pure cost of the two model runs of one request (same row counts).
@@ -277,6 +316,7 @@ export async function runRecommendationBench(options: LoadOptions & { rounds: nu
         modelRunShareOfSequentialLatency: round2(percentile(pure, 0.5) / percentile(sequential, 0.5)),
       },
       callsPerRequest: perRequest,
+      cpuUnderLoad: cpuShare,
       freshness: {
         eventToFeatureClientP50Ms: percentile(eventToFeature, 0.5),
         eventToFeatureClientP99Ms: percentile(eventToFeature, 0.99),
