@@ -270,8 +270,9 @@ def main() -> None:
     parser.add_argument("--temperature", type=float, default=0.0,
                         help="> 0: unit user and item vectors, logits = cosine / temperature; 0: raw inner products")
     parser.add_argument("--max-len", dest="max_len", type=int, default=50)
-    parser.add_argument("--cold-start-eval", dest="cold_start_eval", choices=["auto", "yes", "no"], default="auto",
-                        help="train a second model without 10 %% of the items to measure cold start (auto: demo world only)")
+    parser.add_argument("--cold-start-eval", dest="cold_start_eval", choices=["auto", "yes", "no", "only"], default="auto",
+                        help="train a second model without 10 %% of the items to measure cold start (auto: demo world only; "
+                        "only: that model alone, figures to <out>/cold-start.json)")
     parser.add_argument("--cold-cases", dest="cold_cases", type=int, default=5000)
     parser.add_argument("--ranker-epochs", dest="ranker_epochs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
@@ -298,6 +299,12 @@ def main() -> None:
     log(f"users: {int(train_users.sum())} training ({len(valid_users)} of them keep a validation tail), "
         f"{int(held.sum())} held out ({HOLDOUT_RULE if args.holdout_users else 'none: --holdout-users not given'})")
 
+    if args.cold_start_eval == "only":
+        # The simulation alone (writes nothing but its figures): a quicker way to measure cold start.
+        figures = cold_start(args, log_, train_users, cut)
+        (out / "cold-start.json").write_text(json.dumps(figures, indent=2) + "\n")
+        log(f"wrote {out / 'cold-start.json'}")
+        return
     space = build_space(log_, train_users, cut)
     train = encode(space, log_, np.where(train_users)[0], cut)
     valid = validation_set(space, log_, valid_users, tails)
