@@ -12,9 +12,9 @@ import type { CatalogFacts, ItemFacts } from "./catalog-facts.store.ts";
 import { rankerRow, userTowerRow } from "./features.ts";
 import type { InteractionIndex } from "./interactions.store.ts";
 import { createRecommendationLoaders } from "./loaders.ts";
-import { dot, type ItemIndex } from "./item-index.ts";
-import type { RecommendationModels } from "./models.ts";
-import type { RankingStrategy } from "./ranking.ts";
+import type { ItemIndex } from "./item-index.ts";
+import { finiteVector, predictAll, type RecommendationModels } from "./models.ts";
+import { byScore, scoreBySequence, type RankingStrategy } from "./ranking.ts";
 import { mergeRecall, recentItems, type Candidate, type RecallSource } from "./recall.ts";
 import { requestRng, type RerankStep } from "./reranking.strategy.ts";
 import type { Vocabulary } from "./vocabulary.model.ts";
@@ -102,7 +102,7 @@ export class RecommendationService {
     let userVector: Float32Array | null = null;
     const t0 = performance.now();
     try {
-      userVector = await models.userTower.load(ctx, userTowerRow(activity, vocab, catalog));
+      userVector = finiteVector(await models.userTower.load(ctx, userTowerRow(activity, vocab, catalog)));
     } catch (error) {
       ctx.log.warn({ err: error }, "user tower failed; recalling without it");
     }
@@ -114,6 +114,10 @@ export class RecommendationService {
       catalog,
       limit,
     );
+    // The sequence model's score of every candidate, whichever path found it (no model run: index vectors).
+    // Without history the vector is the generic "no history" one: popularity and context decide instead.
+    const sequenceVector = activity.sequence.length > 0 ? userVector : null;
+    scoreBySequence(candidates, sequenceVector, (id) => this.deps.index.vector(id));
     const rows = candidates.map((c) =>
       rankerRow(activity, c.item, this.deps.interactions, catalog, vocab, {
         mobile: context.device !== null && context.device !== "web",
@@ -135,7 +139,7 @@ export class RecommendationService {
         context.productId ?? "",
       ),
     };
-    let list: Candidate[] = candidates.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    let list: Candidate[] = candidates.sort(byScore);
     for (const step of this.rerankSteps(controls)) list = step.apply(list, rerankContext);
     this.timings.requests += 1;
     this.timings.modelMs += modelMs;
@@ -182,19 +186,15 @@ export class RecommendationService {
   /** Items closest to a product by item vector (content + behaviour; content alone for a new item). */
   similar(productId: string, first: number): RecommendationItem[] {
     checkFirst(first);
-    const vector = this.deps.index.vector(productId);
     const self = this.deps.catalog.item(productId);
-    if (vector === null || self === null) return [];
-    return this.deps.index
-      .search(vector, first + 1)
-      .filter((n) => n.id !== productId)
-      .slice(0, first)
-      .map((n) => ({
-        productId: n.id,
-        score: Math.round(n.score * 10_000) / 10_000,
-        reason: this.#similarReason(self, this.deps.catalog.item(n.id)),
-        sources: ["content"],
-      }));
+    if (self === null) return [];
+    // Cosine of item vectors (ItemIndex.neighbours), not the raw inner product that favours popular items.
+    return this.deps.index.neighbours(productId, first).map((n) => ({
+      productId: n.id,
+      score: Math.round(n.score * 10_000) / 10_000,
+      reason: this.#similarReason(self, this.deps.catalog.item(n.id)),
+      sources: ["content"],
+    }));
   }
 
   #similarReason(self: ItemFacts, other: ItemFacts | null): string {
@@ -299,9 +299,7 @@ export class RecommendationService {
   }
 
   #similarity(a: Candidate, b: Candidate): number {
-    const va = this.deps.index.vector(a.id);
-    const vb = this.deps.index.vector(b.id);
-    const cosine = va === null || vb === null ? 0 : Math.max(0, dot(va, vb));
+    const cosine = Math.max(0, this.deps.index.cosine(a.id, b.id));
     return 0.7 * cosine + 0.3 * (a.item.categoryId === b.item.categoryId ? 1 : 0);
   }
 
@@ -320,11 +318,6 @@ export async function buildItemVectors(
 ): Promise<void> {
   const items = [...catalog.all()];
   const rows = items.map((item) => ({ itemId: vocab.itemIndex(item.id), attrIds: vocab.attributeIds(item) }));
-  const results = await models.itemTower.predictBatch(rows);
-  const entries: [string, Float32Array][] = [];
-  results.forEach((result, i) => {
-    if (result instanceof Error) throw result;
-    entries.push([(items[i] as ItemFacts).id, result]);
-  });
-  index.addAll(entries);
+  const vectors = await predictAll(models.itemTower, rows);
+  index.addAll(vectors.map((vector, i) => [(items[i] as ItemFacts).id, vector] as const));
 }
