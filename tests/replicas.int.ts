@@ -120,12 +120,12 @@ beforeAll(async () => {
     inProcessServers.push(server);
     urls.a[name] = server.url;
   };
-  // Set B's search and recommendation start in their processes while set A starts here. Catalog A creates
-  // the schema and seeds it; catalog B starts once it has (both use the one schema).
+  // Set B starts in its processes while set A starts here. Both catalogs start at once on the fresh schema:
+  // migrations and the first-start seed must happen once between them.
+  urls.b.catalog = childReplica("catalog", env).then(ready);
   urls.b.search = childReplica("search", env).then(ready);
   urls.b.recommendation = childReplica("recommendation", env).then(ready);
   await inProcess("catalog");
-  urls.b.catalog = childReplica("catalog", env).then(ready);
   await inProcess("search");
   await inProcess("recommendation");
   const b = {
