@@ -94,6 +94,30 @@ describe("re-ranking strategies", () => {
     ).toEqual(list.slice(0, 10).map((c) => c.id));
   });
 
+  it("MmrDiversity caps one category at half the list even when similarity does not tell items apart", () => {
+    // Similarity says nothing (0 everywhere) and the 30 best items are all c-a: only the cap diversifies.
+    const list = candidates(60, (n) => (n < 30 ? "c-a" : "c-b"));
+    const flat = context({ similarity: () => 0 });
+    const picked = new MmrDiversity(0.9).apply(list, flat).slice(0, 10);
+    expect(picked.filter((c) => c.item.categoryId === "c-a").map((c) => c.id)).toEqual([
+      "p-0",
+      "p-1",
+      "p-2",
+      "p-3",
+      "p-4",
+    ]);
+    expect(picked.filter((c) => c.item.categoryId === "c-b")).toHaveLength(5);
+    // With nothing else left the cap gives way, and λ = 1 (diversity off) has no cap.
+    const single = candidates(20);
+    expect(new MmrDiversity(0.9).apply(single, flat).slice(0, 10)).toHaveLength(10);
+    expect(
+      new MmrDiversity(1)
+        .apply(list, flat)
+        .slice(0, 10)
+        .every((c) => c.item.categoryId === "c-a"),
+    ).toBe(true);
+  });
+
   it("BusinessBoosts multiplies matching scores and re-sorts", () => {
     const out = new BusinessBoosts(parseBoosts("brand:b-odd=2")).apply(candidates(4));
     expect(out.map((c) => c.id)).toEqual(["p-1", "p-3", "p-0", "p-2"]);

@@ -89,34 +89,45 @@ export class BusinessBoosts implements RerankStep {
 
 /**
  * Maximal marginal relevance: picks `first` items, each maximising λ·relevance − (1 − λ)·(highest similarity
- * to an item already picked), so one category cannot fill the list. Relevance is the score scaled to [0, 1].
+ * to an item already picked), so one category cannot fill the list. Relevance is the rank in the pool scaled
+ * to [0, 1] (1 for the best): scores are logits made positive (exp(s − s_max)), so a few leaders would take
+ * almost all of a min-max scale and no similarity penalty could outweigh it. Below λ = 1 no category takes
+ * more than `maxCategoryShare` of the list while items of other categories remain: a sequence model's user
+ * vector can rank a whole pool of one category above everything else, which no similarity penalty undoes.
  */
 export class MmrDiversity implements RerankStep {
   readonly name = "mmr-diversity";
   constructor(
     private readonly lambda = 0.7,
     private readonly pool = 100,
+    private readonly maxCategoryShare = 0.5,
   ) {}
 
   apply(list: readonly Candidate[], context: RerankContext): Candidate[] {
     const pool = [...list].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, this.pool);
     if (pool.length === 0) return [];
-    const max = pool[0]?.score ?? 1;
-    const min = pool.at(-1)?.score ?? 0;
-    const relevance = (c: Candidate) => (max === min ? 1 : (c.score - min) / (max - min));
+    const rank = new Map(pool.map((c, i) => [c, i]));
+    const relevance = (c: Candidate) => (pool.length === 1 ? 1 : 1 - (rank.get(c) ?? 0) / (pool.length - 1));
     const picked: Candidate[] = [];
     const maxSim = new Map<string, number>();
     const remaining = new Set(pool);
+    const perCategory = new Map<string, number>();
+    const cap = this.lambda < 1 ? Math.max(1, Math.ceil(context.first * this.maxCategoryShare)) : Infinity;
     while (picked.length < context.first && remaining.size > 0) {
       let best: Candidate | undefined;
       let bestValue = -Infinity;
+      let capped: Candidate | undefined;
+      let cappedValue = -Infinity;
       for (const c of remaining) {
         const value = this.lambda * relevance(c) - (1 - this.lambda) * (maxSim.get(c.id) ?? 0);
-        if (value > bestValue) [best, bestValue] = [c, value];
+        if ((perCategory.get(c.item.categoryId) ?? 0) >= cap) {
+          if (value > cappedValue) [capped, cappedValue] = [c, value];
+        } else if (value > bestValue) [best, bestValue] = [c, value];
       }
-      const chosen = best as Candidate;
+      const chosen = (best ?? capped) as Candidate;
       picked.push(chosen);
       remaining.delete(chosen);
+      perCategory.set(chosen.item.categoryId, (perCategory.get(chosen.item.categoryId) ?? 0) + 1);
       for (const c of remaining) {
         const s = context.similarity(chosen, c);
         if (s > (maxSim.get(c.id) ?? 0)) maxSim.set(c.id, s);
