@@ -240,6 +240,23 @@ describe("me through the gateway", () => {
     expect(await me(bearer("checkout"))).toBeNull();
   });
 
+  it("refuses a shopper's valid token whose account does not exist (UNAUTHENTICATED), also beside the feed", async () => {
+    const ghost = {
+      authorization: `Bearer ${await signToken({ user: "u-no-such-account", scopes: ["shopper"] })}`,
+    };
+    for (const query of [
+      "{ me { id displayName } }",
+      "{ me { displayName recommendations(first: 2) { reason } } }",
+    ]) {
+      const result = await postGraphQL(supergraph.url, query, {}, ghost);
+      expect({ query, codes: codes(result), me: result.body.data?.["me"] }).toEqual({
+        query,
+        codes: ["UNAUTHENTICATED"],
+        me: null,
+      });
+    }
+  });
+
   it("answers 401 for a malformed Authorization header instead of treating the caller as anonymous", async () => {
     for (const authorization of ["Basic dXNlcjpwYXNz", "Bearer", "Bearer not a token", "Bearer a.b.c"]) {
       const result = await postGraphQL(supergraph.url, MyProfileDocument, {}, { authorization });

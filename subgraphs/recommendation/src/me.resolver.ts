@@ -1,5 +1,5 @@
 import { Ctx, Directive, Query, Resolver } from "type-graphql";
-import type { RequestContext } from "@aisle/kit";
+import { Scope, type RequestContext } from "@aisle/kit";
 import { RecommendationUserType } from "./recommendation.type.ts";
 
 /**
@@ -15,6 +15,8 @@ export class MeResolver {
     description: "The signed-in caller's own profile; null for an anonymous caller.",
   })
   me(@Ctx() ctx: RequestContext): Pick<RecommendationUserType, "id"> | null {
-    return ctx.userId === null ? null : { id: ctx.userId };
+    // Only shoppers have a profile; user-profile answers null to services and partners too (same rule, so the
+    // gateway never merges a profile from one subgraph with a null from the other).
+    return ctx.userId === null || !ctx.hasScope(Scope.shopper) ? null : { id: ctx.userId };
   }
 }

@@ -10,7 +10,7 @@ import {
   Resolver,
   Root,
 } from "type-graphql";
-import { OWNER_OR_SERVICE, Rule, Scope, type RequestContext } from "@aisle/kit";
+import { codedError, ErrorCode, OWNER_OR_SERVICE, Rule, Scope, type RequestContext } from "@aisle/kit";
 import type { User } from "@aisle/world";
 import type { UserProfileLoaders } from "./loaders.ts";
 import type { UserProfileService } from "./user.service.ts";
@@ -32,7 +32,14 @@ export class UserResolver {
   })
   async me(@Ctx() ctx: RequestContext): Promise<User | null> {
     const id = this.service.callerId(ctx);
-    return id === null ? null : ctx.loaders.get(this.loaders.userById).load(id);
+    if (id === null) return null;
+    const user = await ctx.loaders.get(this.loaders.userById).load(id);
+    // A shopper's valid token whose account is gone: recommendation answers `me` from the token alone
+    // (@shareable), so a quiet null here would surface as a broken non-null profile field; say what is wrong.
+    // Services and partners have no profile: null, as recommendation answers them.
+    if (user === null && ctx.hasScope(Scope.shopper))
+      throw codedError(ErrorCode.UNAUTHENTICATED, "The signed-in account does not exist");
+    return user;
   }
 
   @Query(() => UserType, {
