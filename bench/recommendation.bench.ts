@@ -104,7 +104,7 @@ export async function runRecommendationBench(options: LoadOptions & { rounds: nu
     for (const first of [10, 20, 40]) {
       calls.clear();
       models.userTower.resetStats();
-      models.ranker.resetStats();
+      models.ranker?.resetStats();
       models.itemTower.resetStats();
       const n = 20;
       for (let i = 0; i < n; i++) await post(gateway.url, body(first), token);
@@ -113,10 +113,10 @@ export async function runRecommendationBench(options: LoadOptions & { rounds: nu
         subgraphCalls: Object.fromEntries([...calls].map(([k, v]) => [k, round2(v / n)])),
         modelRuns: {
           "rec-user-tower": models.userTower.stats.runs / n,
-          "rec-ranker": models.ranker.stats.runs / n,
+          "rec-ranker": (models.ranker?.stats.runs ?? 0) / n,
           "rec-item-tower": models.itemTower.stats.runs / n,
         },
-        rankedCandidatesPerRequest: Math.round(models.ranker.stats.rows / n),
+        rankedCandidatesPerRequest: Math.round((models.ranker?.stats.rows ?? 0) / n),
       };
     }
 
@@ -205,7 +205,7 @@ export async function runRecommendationBench(options: LoadOptions & { rounds: nu
     for (let i = 0; i < 30; i++) {
       const t0 = performance.now();
       await models.userTower.predictBatch([towerRow]);
-      await models.ranker.predictBatch(rankerRows);
+      await models.ranker?.predictBatch(rankerRows);
       pure.push(performance.now() - t0);
     }
 

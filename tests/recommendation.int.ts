@@ -213,11 +213,11 @@ describe("home feed through the gateway", () => {
   it("runs each model once per request, whatever the number of candidates", async () => {
     const models = recommendationRuntime.models!;
     models.userTower.resetStats();
-    models.ranker.resetStats();
+    models.ranker!.resetStats();
     await feed("regular");
     expect(models.userTower.stats.runs).toBe(1);
-    expect(models.ranker.stats.runs).toBe(1);
-    expect(models.ranker.stats.rows).toBeGreaterThan(100);
+    expect(models.ranker!.stats.runs).toBe(1);
+    expect(models.ranker!.stats.rows).toBeGreaterThan(100);
   });
 });
 

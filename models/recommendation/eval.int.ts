@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSubgraph } from "@aisle/kit";
+import { recommendationSubgraph } from "@aisle/recommendation";
 import { createRng, hashString } from "@aisle/world";
+import { postGraphQL, signedAs } from "../../tests/graphql-client.ts";
+import { testLog } from "../../tests/quiet-log.ts";
 import { isHeldOut } from "./seqlog.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -133,5 +137,26 @@ describe("npm run eval -- recommendation (tiny synthetic log, trained for one ep
     expect(report.split).toBe("unseen");
     expect(report.users.scored).toBe(30);
     checkReport(report);
+  }, 120_000);
+
+  it("is served by the recommendation subgraph as trained: a registry without a ranker ranks by the sequence", async () => {
+    expect(registry).toBeDefined();
+    const server = await startSubgraph(recommendationSubgraph, {
+      port: 0,
+      log: testLog,
+      env: { ...process.env, ML_MODELS_DIR: registry },
+    });
+    try {
+      const query = `{ _entities(representations: [{ __typename: "User", id: "6" }]) {
+        ... on User { recommendations(first: 5) { modelVersion product { id } } } } }`;
+      const result = await postGraphQL(server.url, query, {}, signedAs("6", ["shopper"], "recommendation"));
+      expect(result.body.errors).toBeUndefined();
+      const [user] = result.body.data?.["_entities"] as { recommendations: { modelVersion: string }[] }[];
+      expect(user!.recommendations).toHaveLength(5);
+      // The registry's user encoder, and no ranker: the sequence score ranks.
+      expect(user!.recommendations[0]!.modelVersion).toMatch(/^rec-user-tower@2\.\d+\.\d+$/);
+    } finally {
+      await server.close();
+    }
   }, 120_000);
 });

@@ -194,7 +194,8 @@ export function rankerContract(features: number): InferenceContract<RankerRow, R
 export interface RecommendationModels {
   readonly userTower: BatchedModel<UserTowerRow, Float32Array>;
   readonly itemTower: BatchedModel<ItemTowerRow, Float32Array>;
-  readonly ranker: BatchedModel<RankerRow, RankerScore>;
+  /** The ESMM ranker; null when the registry holds none (trained on a log without impressions). */
+  readonly ranker: BatchedModel<RankerRow, RankerScore> | null;
   close(): Promise<void>;
 }
 
@@ -216,18 +217,15 @@ export async function loadRecommendationModels(
     itemTowerContract,
     options("rec-item-tower"),
   );
-  const ranker = await BatchedModel.create(
-    registry,
-    "rec-ranker",
-    rankerContract(rankerFeatures),
-    options("rec-ranker"),
-  );
+  const ranker = registry.names.includes("rec-ranker")
+    ? await BatchedModel.create(registry, "rec-ranker", rankerContract(rankerFeatures), options("rec-ranker"))
+    : null;
   return {
     userTower,
     itemTower,
     ranker,
     close: async () => {
-      await Promise.all([userTower.close(), itemTower.close(), ranker.close()]);
+      await Promise.all([userTower.close(), itemTower.close(), ranker?.close()]);
     },
   };
 }

@@ -22,6 +22,9 @@ export const recommendationEnvShape = {
   RECOMMENDATION_EXPLORATION: z.coerce.number().min(0).max(0.5).default(0.1),
   /** Candidates ranked per request (one model run). Default 300. */
   RECOMMENDATION_CANDIDATES: env.positiveInt(300),
-  /** esmm (the model) or recall-order (no model). Default esmm. */
-  RECOMMENDATION_RANKER: z.enum(["esmm", "recall-order"]).default("esmm"),
+  /**
+   * esmm (the ranker model), sequence (user · item of the sequence model alone) or recall-order (no model).
+   * Default auto: esmm when the registry holds rec-ranker, else sequence (a log without impressions trains none).
+   */
+  RECOMMENDATION_RANKER: z.enum(["auto", "esmm", "sequence", "recall-order"]).default("auto"),
 };

@@ -170,7 +170,8 @@ export class RecommendationService {
   /** The versions of the models behind the personal feed, e.g. "rec-user-tower@1.0.0+rec-ranker@1.0.0". */
   get modelVersion(): string {
     const { userTower, ranker } = this.deps.models;
-    return `${userTower.name}@${userTower.version}+${ranker.name}@${ranker.version}`;
+    const user = `${userTower.name}@${userTower.version}`;
+    return ranker === null ? user : `${user}+${ranker.name}@${ranker.version}`;
   }
 
   /** The version of the item tower behind similar items, e.g. "rec-item-tower@1.0.0". */

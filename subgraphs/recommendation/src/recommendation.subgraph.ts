@@ -2,6 +2,7 @@ import "reflect-metadata";
 import {
   buildFederatedSchema,
   instanceContainer,
+  ConfigError,
   parseEnv,
   productEventsFromEnv,
   RequestContext,
@@ -23,7 +24,7 @@ import { InteractionIndex } from "./interactions.store.ts";
 import { ItemIndex } from "./item-index.ts";
 import { loadRecommendationModels } from "./models.ts";
 import { ProductRecommendationsResolver } from "./product.resolver.ts";
-import { EsmmRanking, RecallOrderRanking } from "./ranking.ts";
+import { EsmmRanking, RecallOrderRanking, SequenceRanking, type RankingStrategy } from "./ranking.ts";
 import { CoOccurrenceRecall, ContentRecall, PopularityRecall, TwoTowerRecall } from "./recall.ts";
 import { buildItemVectors, RecommendationService } from "./recommendation.service.ts";
 import { defaultRerankSteps, parseBoosts } from "./reranking.strategy.ts";
@@ -62,6 +63,7 @@ export const recommendationSubgraph: SubgraphDefinition = {
     ]);
     const models = await loadRecommendationModels(registry, vocab.maxLen, RANKER_FEATURE_COUNT, modelOptions);
     try {
+      const ranking = rankingFor(config.RECOMMENDATION_RANKER, models.ranker);
       const catalog = new CatalogFacts(world);
       const behaviour = behaviourFor(world);
       const started = Date.now();
@@ -98,8 +100,7 @@ export const recommendationSubgraph: SubgraphDefinition = {
           new PopularityRecall(interactions, catalog),
           new ContentRecall(index, catalog),
         ],
-        ranking:
-          config.RECOMMENDATION_RANKER === "esmm" ? new EsmmRanking(models.ranker) : new RecallOrderRanking(),
+        ranking,
         rerank: defaultRerankSteps(boosts, {
           lambda: config.RECOMMENDATION_MMR_LAMBDA,
           exploration: config.RECOMMENDATION_EXPLORATION,
@@ -157,7 +158,9 @@ export const recommendationSubgraph: SubgraphDefinition = {
       const stopTrends = followEventStream(eventStream.stream, (events) => trends.add(events), { log });
       return {
         schema,
-        readiness: [models.userTower.readiness(), models.ranker.readiness()],
+        readiness: [models.userTower, models.ranker].flatMap((model) =>
+          model === null ? [] : [model.readiness()],
+        ),
         close: async () => {
           unsubscribe();
           await stopTrends();
@@ -173,3 +176,15 @@ export const recommendationSubgraph: SubgraphDefinition = {
     }
   },
 };
+
+/** The ranking step the setting names; `auto` follows what the registry holds. */
+function rankingFor(
+  setting: "auto" | "esmm" | "sequence" | "recall-order",
+  ranker: Awaited<ReturnType<typeof loadRecommendationModels>>["ranker"],
+): RankingStrategy {
+  if (setting === "recall-order") return new RecallOrderRanking();
+  if (setting === "sequence" || (setting === "auto" && ranker === null)) return new SequenceRanking();
+  if (ranker === null)
+    throw new ConfigError(["RECOMMENDATION_RANKER: esmm, but the model registry holds no rec-ranker"]);
+  return new EsmmRanking(ranker);
+}
