@@ -34,7 +34,6 @@ import { RANKER_FEATURE_COUNT } from "./features.ts";
 import { recommendationEnvShape } from "./recommendation.config.ts";
 import { Vocabulary } from "./vocabulary.model.ts";
 import { HomeFeedResolver } from "./home-feed.resolver.ts";
-import { MeResolver } from "./me.resolver.ts";
 import { ListPresenter } from "./list.presenter.ts";
 import { repurchaseCadence, SurfacesService } from "./surfaces.service.ts";
 import { TrendStore } from "./trends.store.ts";
@@ -121,19 +120,13 @@ export const recommendationSubgraph: SubgraphDefinition = {
       });
       const presenter = new ListPresenter(new AttributionTokens(config.AISLE_INTERNAL_SECRET));
       const schema = await buildFederatedSchema({
-        resolvers: [
-          UserRecommendationsResolver,
-          ProductRecommendationsResolver,
-          HomeFeedResolver,
-          MeResolver,
-        ],
+        resolvers: [UserRecommendationsResolver, ProductRecommendationsResolver, HomeFeedResolver],
         // User is reachable only as an entity (no Query returns it here).
         orphanedTypes: [RecommendationUserType],
         container: instanceContainer([
           new UserRecommendationsResolver(service, surfaces, catalog, presenter),
           new ProductRecommendationsResolver(service, presenter),
           new HomeFeedResolver(surfaces, catalog, presenter),
-          new MeResolver(),
         ]),
         references: {
           // The whole representation: fields this subgraph @requires arrive in it.

@@ -1,15 +1,4 @@
-import {
-  Arg,
-  Authorized,
-  Ctx,
-  Directive,
-  FieldResolver,
-  ID,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-} from "type-graphql";
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import { codedError, ErrorCode, OWNER_OR_SERVICE, Rule, Scope, type RequestContext } from "@aisle/kit";
 import type { User } from "@aisle/world";
 import type { UserProfileLoaders } from "./loaders.ts";
@@ -23,9 +12,6 @@ export class UserResolver {
     private readonly loaders: UserProfileLoaders,
   ) {}
 
-  // Shared with recommendation, which answers the User key from the signed identity: the home feed then
-  // starts there instead of spending a sequential wave here to learn the caller's id (issue 21).
-  @Directive("@shareable")
   @Query(() => UserType, {
     nullable: true,
     description: "The signed-in caller's own profile; null for an anonymous caller.",
@@ -34,9 +20,8 @@ export class UserResolver {
     const id = this.service.callerId(ctx);
     if (id === null) return null;
     const user = await ctx.loaders.get(this.loaders.userById).load(id);
-    // A shopper's valid token whose account is gone: recommendation answers `me` from the token alone
-    // (@shareable), so a quiet null here would surface as a broken non-null profile field; say what is wrong.
-    // Services and partners have no profile: null, as recommendation answers them.
+    // A shopper's valid token whose account is gone (deleted after the token was issued): say so rather than
+    // answer as if the caller were anonymous. Services and partners have no profile: null.
     if (user === null && ctx.hasScope(Scope.shopper))
       throw codedError(ErrorCode.UNAUTHENTICATED, "The signed-in account does not exist");
     return user;
