@@ -49,10 +49,17 @@ async function writeLog(dir: string, name: string, users: number, firstUser: num
 }
 
 function runEval(args: readonly string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  return runScript("models/recommendation/eval.ts", args);
+}
+
+function runScript(
+  script: string,
+  args: readonly string[],
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((done) => {
     const child = spawn(
       join(REPO, "node_modules/.bin/tsx"),
-      ["--conditions=aisle-source", join(REPO, "models/recommendation/eval.ts"), ...args],
+      ["--conditions=aisle-source", join(REPO, script), ...args],
       { cwd: REPO, env: { ...process.env, OMP_NUM_THREADS: "1" } },
     );
     let stderr = "";
@@ -137,6 +144,41 @@ describe("npm run eval -- recommendation (tiny synthetic log, trained for one ep
     expect(report.split).toBe("unseen");
     expect(report.users.scored).toBe(30);
     checkReport(report);
+  }, 120_000);
+
+  it("trains the same models from an NDJSON event log (user, item, type, time)", async () => {
+    const rng = createRng(hashString("rec-ndjson"));
+    const lines: string[] = [];
+    let time = 1_700_000_000;
+    for (let u = 0; u < 60; u++) {
+      const group = rng.int(0, 3);
+      for (let k = rng.int(4, 8); k > 0; k--) {
+        const type = (["view", "click", "add_to_cart", "purchase"] as const)[rng.int(0, 3)];
+        lines.push(
+          JSON.stringify({ user: `u${u}`, item: `i${group * 10 + rng.int(0, 9)}`, type, time: (time += 60) }),
+        );
+      }
+    }
+    const log = join(work, "events.ndjson");
+    await writeFile(log, `${lines.join("\n")}\n`);
+    const out = join(work, "ndjson-registry");
+    const run = await runScript("scripts/train.ts", [
+      ...["recommendation", "--data", log, "--out", out],
+      ...["--epochs", "1", "--dim", "16", "--max-len", "10"],
+    ]);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as {
+      models: { name: string }[] | Record<string, unknown>;
+    };
+    const names = Array.isArray(manifest.models)
+      ? manifest.models.map((m) => m.name)
+      : Object.keys(manifest.models);
+    expect(names.sort()).toEqual(["rec-item-tower", "rec-user-tower"]);
+    const vocab = JSON.parse(await readFile(join(out, "recommendation", "vocab.json"), "utf8")) as {
+      items: unknown[] | Record<string, unknown>;
+    };
+    const items = Array.isArray(vocab.items) ? vocab.items.length : Object.keys(vocab.items).length;
+    expect(items).toBeGreaterThanOrEqual(35);
   }, 120_000);
 
   it("is served by the recommendation subgraph as trained: a registry without a ranker ranks by the sequence", async () => {
