@@ -45,7 +45,7 @@ const context: RerankContext = {
   similarity: (a, b) => (a.item.categoryId === b.item.categoryId ? 1 : 0),
   rng: requestRng(1, "u"),
 };
-const knows = (id: string) => id.startsWith("c-") || id === "d-1";
+const knows = { knowsCategory: (id: string) => id.startsWith("c-") || id === "d-1" };
 const options = {
   medianPrice: () => 5000,
   candidate: (id: string): Candidate | null =>

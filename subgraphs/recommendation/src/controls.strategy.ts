@@ -70,14 +70,14 @@ function level(value: number | null | undefined, min: number, max: number, field
  */
 export function parseControls(
   input: RecommendationControlsInput | null | undefined,
-  knowsCategory: (id: string) => boolean,
+  catalog: { knowsCategory(id: string): boolean },
 ): FeedControls {
   if (input === null || input === undefined) return NO_CONTROLS;
   let filter: ItemFilter | null = null;
   if (input.filter !== null && input.filter !== undefined) {
     const f = input.filter;
     const categories = ids(f.categoryIds, "filter.categoryIds");
-    const unknown = categories.find((id) => !knowsCategory(id));
+    const unknown = categories.find((id) => !catalog.knowsCategory(id));
     if (unknown !== undefined) {
       throw badUserInput(`unknown category ${JSON.stringify(unknown)}`, "controls.filter.categoryIds");
     }

@@ -32,7 +32,7 @@ export class HomeFeedResolver {
     })
     controls: RecommendationControlsInput | null | undefined,
   ): HomeFeedType {
-    const parsed = parseControls(controls, (id) => this.catalog.knowsCategory(id));
+    const parsed = parseControls(controls, this.catalog);
     const feed = this.surfaces.homeFeed(categoryId ?? null, first, parsed);
     return {
       trending: this.presenter.present(feed.trending, SURFACES_VERSION.home),

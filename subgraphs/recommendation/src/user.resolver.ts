@@ -49,7 +49,7 @@ export class UserRecommendationsResolver {
     @Arg("controls", () => RecommendationControlsInput, controlsArg)
     controls: RecommendationControlsInput | null | undefined,
   ): Promise<RecommendationType[]> {
-    const parsed = parseControls(controls, (id) => this.catalog.knowsCategory(id));
+    const parsed = parseControls(controls, this.catalog);
     const items = await this.service.forUser(
       ctx,
       user.id,
@@ -82,7 +82,7 @@ export class UserRecommendationsResolver {
     @Arg("controls", () => RecommendationControlsInput, controlsArg)
     controls: RecommendationControlsInput | null | undefined,
   ): Promise<RecommendationType[]> {
-    const parsed = parseControls(controls, (id) => this.catalog.knowsCategory(id));
+    const parsed = parseControls(controls, this.catalog);
     const items = await this.surfaces.buyAgain(ctx, user.id, first, parsed);
     return this.presenter.present(items, SURFACES_VERSION.buyAgain);
   }
@@ -101,7 +101,7 @@ export class UserRecommendationsResolver {
     @Arg("controls", () => RecommendationControlsInput, controlsArg)
     controls: RecommendationControlsInput | null | undefined,
   ): Promise<RecommendationType[]> {
-    const parsed = parseControls(controls, (id) => this.catalog.knowsCategory(id));
+    const parsed = parseControls(controls, this.catalog);
     const items = await this.surfaces.recentlyViewed(ctx, user.id, first, parsed);
     return this.presenter.present(items, SURFACES_VERSION.recentlyViewed);
   }
@@ -139,7 +139,7 @@ export class UserRecommendationsResolver {
     @Arg("controls", () => RecommendationControlsInput, controlsArg)
     controls: RecommendationControlsInput | null | undefined,
   ): Promise<RecommendationType[]> {
-    const parsed = parseControls(controls, (id) => this.catalog.knowsCategory(id));
+    const parsed = parseControls(controls, this.catalog);
     const items = await this.surfaces.onSale(ctx, user.id, user.saleDiscounts ?? [], first, parsed);
     return this.presenter.present(items, SURFACES_VERSION.onSale);
   }
