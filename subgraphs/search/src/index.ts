@@ -1,165 +1,20 @@
 import "reflect-metadata";
-import { existsSync } from "node:fs";
-import {
-  buildFederatedSchema,
-  instanceContainer,
-  parseEnv,
-  productEventsFromEnv,
-  type Logger,
-  type ProductChange,
-  type SubgraphDefinition,
-  type SubgraphParts,
-} from "@aisle/kit";
-import { DEFAULT_MODELS_DIR, modelOptionsFromEnv } from "@aisle/ml";
-import { demoWorld } from "@aisle/world";
-import { DemoAffinityProvider } from "./affinity.ts";
-import type { SearchBackend } from "./backend.ts";
-import { documentsFromWorld } from "./documents.ts";
-import { EmbeddedBackend } from "./embedded-backend.ts";
-import { buildSearchEngine, type SearchEngine } from "./engine.ts";
-import { OpenSearchBackend } from "./opensearch-backend.ts";
-import { applyProductChange, type SearchIndexTarget } from "./product-changes.ts";
-import { LtrRanker, RANKER_MODEL } from "./ltr-ranker.ts";
-import { LinearReranker } from "./reranker.ts";
-import { SearchResolver } from "./search.resolver.ts";
-import { searchEnvShape } from "./search.config.ts";
-import { SearchService } from "./search.service.ts";
-import { Synonyms } from "./synonyms.ts";
-import { ENCODER_MODEL, TextEncoder } from "./text-encoder.ts";
 
-export { EmbeddedBackend } from "./embedded-backend.ts";
-export { NO_FILTERS, type SearchBackend } from "./backend.ts";
+export { createSearchParts, searchSubgraph, type SearchParts } from "./search.subgraph.ts";
+export { EmbeddedBackend } from "./backends/embedded-backend.ts";
+export { NO_FILTERS, type SearchBackend } from "./backends/backend.ts";
 export { DEFAULT_RERANKER_FILE, DEFAULT_SYNONYMS_FILE, searchEnvShape } from "./search.config.ts";
-export { OpenSearchBackend } from "./opensearch-backend.ts";
-export { buildSearchEngine, type SearchEngine } from "./engine.ts";
+export { OpenSearchBackend } from "./backends/opensearch-backend.ts";
+export { buildSearchEngine, type SearchEngine } from "./retrieval/engine.ts";
 export { SearchService } from "./search.service.ts";
-export { TextEncoder } from "./text-encoder.ts";
-export { Synonyms } from "./synonyms.ts";
-export { LinearReranker, trainPairwise, featureRows, RERANK_FEATURES } from "./reranker.ts";
-export type { SearchDocument } from "./documents.ts";
-export { documentsFromWorld } from "./documents.ts";
-export { RETRIEVAL_MODES, rerank, type RetrievalMode } from "./retriever.ts";
-export { reciprocalRankFusion } from "./fusion.ts";
-export type { Reranker, TrainingGroup, LinearModel, Candidate } from "./reranker.ts";
-export { LtrRanker, RANKER_MODEL, type RankerSettings } from "./ltr-ranker.ts";
-export { FieldStats, LTR_FEATURES, ltrFeatureRows, type LtrQuery } from "./ranking-features.ts";
-export { rankByModel } from "./retriever.ts";
-
-/** What a search subgraph holds: its schema, engine and encoder (tests read the encoder's run counters). */
-export interface SearchParts extends SubgraphParts {
-  readonly engine: SearchEngine;
-  readonly encoder: TextEncoder;
-  readonly service: SearchService;
-  /** Applies one product-change event to the index (what the bus subscription calls; tests call it directly). */
-  readonly applyProductChange: (change: ProductChange) => Promise<void>;
-}
-
-/** Builds the search subgraph from its environment: loads the models, indexes the demo world, builds the schema. */
-export async function createSearchParts(
-  source: Readonly<Record<string, string | undefined>>,
-  log: Logger,
-): Promise<SearchParts> {
-  const config = parseEnv(searchEnvShape, source);
-  const world = demoWorld();
-  const docs = documentsFromWorld(world);
-  const categories = world.categories.map((c) => ({ id: c.id, name: c.name }));
-  const synonyms = Synonyms.load(config.SEARCH_SYNONYMS_FILE);
-  if (!existsSync(config.SEARCH_RERANKER_FILE)) {
-    throw new Error(
-      `SEARCH_RERANKER_FILE: ${config.SEARCH_RERANKER_FILE} is missing; run models/search/train-reranker.ts`,
-    );
-  }
-  const reranker = await LinearReranker.load(config.SEARCH_RERANKER_FILE);
-  // The learned ranker the model registry holds (npm run train -- search); none: the linear re-ranker above.
-  const ranker = await LtrRanker.load(config.SEARCH_MODELS_DIR ?? DEFAULT_MODELS_DIR);
-  const encoder = await TextEncoder.load(modelOptionsFromEnv(ENCODER_MODEL, source));
-  const backend: SearchBackend =
-    config.SEARCH_BACKEND === "opensearch"
-      ? new OpenSearchBackend({
-          node: config.OPENSEARCH_URL,
-          alias: config.OPENSEARCH_INDEX,
-          synonyms: synonyms.lines,
-        })
-      : new EmbeddedBackend();
-  let engine: SearchEngine;
-  try {
-    engine = await buildSearchEngine({
-      backend,
-      encoder,
-      docs,
-      categories,
-      synonyms,
-      reranker,
-      ranker,
-      retriever: { depth: config.SEARCH_RERANK_DEPTH, semanticWeight: config.SEARCH_SEMANTIC_WEIGHT },
-      onProgress: (done, total) => log.debug({ done, total }, "indexing products"),
-    });
-  } catch (error) {
-    await Promise.allSettled([backend.close(), encoder.close(), ranker?.close()]);
-    throw error;
-  }
-  const { report } = engine;
-  log.info(
-    {
-      backend: backend.name,
-      indexed: report.indexed,
-      refused: report.errors.length,
-      indexMs: Math.round(report.tookMs),
-      embedMs: Math.round(engine.embedMs),
-      ranker:
-        ranker === null
-          ? "linear re-ranker (no search-ranker in the registry)"
-          : `${RANKER_MODEL}@${ranker.spec.version} ${ranker.settings.enabled ? "enabled" : "disabled by its gate"}`,
-    },
-    "search index built",
-  );
-  for (const e of report.errors.slice(0, 20)) log.warn({ id: e.id, reason: e.reason }, "product not indexed");
-  const brands = new Map(world.brands.map((b) => [b.id, b.name]));
-  const attributeNames = [...new Set(docs.flatMap((d) => d.attributes.map((a) => a.name)))].sort();
-  const service = new SearchService(
-    engine.retriever,
-    engine.understanding,
-    encoder,
-    { categories: new Map(world.categories.map((c) => [c.id, c.name])), brands, attributeNames },
-    new DemoAffinityProvider(world),
-    engine.autocomplete,
-  );
-  const schema = await buildFederatedSchema({
-    resolvers: [SearchResolver],
-    container: instanceContainer([new SearchResolver(service)]),
-  });
-  // Catalog writes reach the index as product-change events.
-  const events = productEventsFromEnv(source, log);
-  const popularity = new Map<string, number>();
-  for (const d of docs) popularity.set(d.categoryId, d.popularity);
-  const target: SearchIndexTarget = {
-    backend,
-    corpus: engine.corpus,
-    encoder,
-    categoryNames: new Map(world.categories.map((c) => [c.id, c.name])),
-    brandNames: brands,
-    popularity,
-  };
-  const unsubscribe = events.bus.subscribe("search", (change) => applyProductChange(target, change));
-  return {
-    schema,
-    engine,
-    encoder,
-    service,
-    applyProductChange: (change) => applyProductChange(target, change),
-    readiness: [
-      encoder.model.readiness(),
-      { name: `search:${backend.name}`, check: async () => engine.corpus.size > 0 },
-    ],
-    close: async () => {
-      unsubscribe();
-      await Promise.allSettled([events.release(), backend.close(), encoder.close(), ranker?.close()]);
-    },
-  };
-}
-
-export const searchSubgraph: SubgraphDefinition = {
-  name: "search",
-  defaultPort: 4004,
-  create: ({ env: source, log }) => createSearchParts(source, log),
-};
+export { TextEncoder } from "./understanding/text-encoder.model.ts";
+export { Synonyms } from "./understanding/synonyms.ts";
+export { LinearReranker, trainPairwise, featureRows, RERANK_FEATURES } from "./ranking/reranker.ts";
+export type { SearchDocument } from "./retrieval/documents.ts";
+export { documentsFromWorld } from "./retrieval/documents.ts";
+export { RETRIEVAL_MODES, rerank, type RetrievalMode } from "./retrieval/retriever.ts";
+export { reciprocalRankFusion } from "./ranking/fusion.ts";
+export type { Reranker, TrainingGroup, LinearModel, Candidate } from "./ranking/reranker.ts";
+export { LtrRanker, RANKER_MODEL, type RankerSettings } from "./ranking/ltr-ranker.model.ts";
+export { FieldStats, LTR_FEATURES, ltrFeatureRows, type LtrQuery } from "./ranking/ranking-features.ts";
+export { rankByModel } from "./retrieval/retriever.ts";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createLogger } from "@aisle/kit";
 import { createSearchParts } from "./index.ts";
-import { OpenSearchBackend } from "./opensearch-backend.ts";
-import { NO_FILTERS } from "./backend.ts";
-import type { SearchDocument } from "./documents.ts";
-import { EXIT_ALL_INDEXED, runReindexCli } from "./reindex.ts";
+import { OpenSearchBackend } from "./backends/opensearch-backend.ts";
+import { NO_FILTERS } from "./backends/backend.ts";
+import type { SearchDocument } from "./retrieval/documents.ts";
+import { EXIT_ALL_INDEXED, runReindexCli } from "./backends/reindex.ts";
 import { searchContract } from "./search.contract.ts";
 
 // The same contract against a real OpenSearch. Start one with `OPENSEARCH_PORT=9280 bash scripts/opensearch-start.sh`

@@ -1,7 +1,7 @@
 import { graphql } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, RequestContext, ANONYMOUS, type Identity } from "@aisle/kit";
-import type { SearchParts } from "./index.ts";
+import type { SearchParts } from "./search.subgraph.ts";
 
 /**
  * The search contract, run against both engines: search.test.ts (embedded) and opensearch.int.ts (a real

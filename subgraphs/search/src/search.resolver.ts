@@ -2,7 +2,7 @@ import { Arg, Ctx, Directive, Int, Query, Resolver } from "type-graphql";
 import { PartnerContract } from "@aisle/kit";
 import type { RequestContext } from "@aisle/kit";
 import type { SearchPage, SearchService } from "./search.service.ts";
-import type { Suggestion } from "./autocomplete.ts";
+import type { Suggestion } from "./understanding/autocomplete.ts";
 import {
   SearchContextInput,
   SearchFilterInput,

@@ -1,9 +1,9 @@
 import { badUserInput, checkPageSize, decodeCursor, encodeCursor, type RequestContext } from "@aisle/kit";
-import { passesFilters, PRICE_RANGES, type FacetCounts, type ResolvedFilters } from "./backend.ts";
-import type { AffinityProvider } from "./affinity.ts";
-import type { Autocomplete, Suggestion } from "./autocomplete.ts";
-import type { SearchDocument } from "./documents.ts";
-import type { QueryUnderstanding, Understanding } from "./query-understanding.ts";
+import { passesFilters, PRICE_RANGES, type FacetCounts, type ResolvedFilters } from "./backends/backend.ts";
+import type { AffinityProvider } from "./ranking/affinity.ts";
+import type { Autocomplete, Suggestion } from "./understanding/autocomplete.ts";
+import type { SearchDocument } from "./retrieval/documents.ts";
+import type { QueryUnderstanding, Understanding } from "./understanding/query-understanding.ts";
 import {
   hasMerchandising,
   MAX_OPTIONAL_FILTERS,
@@ -18,11 +18,11 @@ import {
   type MerchandisingField,
   type MerchandisingRule,
   type MerchandisingStrategy,
-} from "./merchandising.ts";
-import type { HybridRetriever, Retrieved } from "./retriever.ts";
+} from "./ranking/merchandising.strategy.ts";
+import type { HybridRetriever, Retrieved } from "./retrieval/retriever.ts";
 import { MAX_PREFIX_LENGTH, MAX_QUERY_LENGTH, SearchSort } from "./search.type.ts";
-import type { TextEncoder } from "./text-encoder.ts";
-import { words } from "./text.ts";
+import type { TextEncoder } from "./understanding/text-encoder.model.ts";
+import { words } from "./understanding/text.ts";
 
 /** Deepest position a client may page to (offset + first). */
 export const MAX_RESULT_WINDOW = 1_000;

@@ -1,5 +1,5 @@
-import type { SearchBackend } from "./backend.ts";
-import type { SearchDocument } from "./documents.ts";
+import type { SearchBackend } from "../backends/backend.ts";
+import type { SearchDocument } from "../retrieval/documents.ts";
 import type { IntentCategory } from "./query-understanding.ts";
 import {
   autoFuzziness,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createRng, hashString } from "@aisle/world";
-import type { SearchDocument } from "./documents.ts";
-import { normalizeText, stem, STOP_WORDS, words } from "./text.ts";
+import type { SearchDocument } from "../retrieval/documents.ts";
+import { normalizeText, stem, STOP_WORDS, words } from "../understanding/text.ts";
 
 /** Features of one (query, candidate) pair, in model order. */
 export const RERANK_FEATURES = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SearchDocument } from "./documents.ts";
+import type { SearchDocument } from "../retrieval/documents.ts";
 import { FieldStats, LTR_FEATURES, ltrFeatureRows, type LtrFeature } from "./ranking-features.ts";
 import type { Candidate } from "./reranker.ts";
 

@@ -1,8 +1,8 @@
 import type { ProductChange } from "@aisle/kit";
-import type { SearchBackend } from "./backend.ts";
+import type { SearchBackend } from "../backends/backend.ts";
 import { documentFromSnapshot, itemText, type SearchDocument } from "./documents.ts";
 import type { Corpus } from "./retriever.ts";
-import type { TextEncoder } from "./text-encoder.ts";
+import type { TextEncoder } from "../understanding/text-encoder.model.ts";
 
 export interface SearchIndexTarget {
   readonly backend: SearchBackend;

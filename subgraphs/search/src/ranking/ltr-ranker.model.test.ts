@@ -3,15 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildManifest, DEFAULT_MODELS_DIR, ModelLoadError, readModelSpec, type ModelSpec } from "@aisle/ml";
-import { NO_FILTERS } from "./backend.ts";
-import type { SearchDocument } from "./documents.ts";
-import { EmbeddedBackend } from "./embedded-backend.ts";
-import { buildSearchEngine, type SearchEngine } from "./engine.ts";
-import { LtrRanker, RANKER_MODEL } from "./ltr-ranker.ts";
-import { QueryUnderstanding } from "./query-understanding.ts";
+import { NO_FILTERS } from "../backends/backend.ts";
+import type { SearchDocument } from "../retrieval/documents.ts";
+import { EmbeddedBackend } from "../backends/embedded-backend.ts";
+import { buildSearchEngine, type SearchEngine } from "../retrieval/engine.ts";
+import { LtrRanker, RANKER_MODEL } from "./ltr-ranker.model.ts";
+import { QueryUnderstanding } from "../understanding/query-understanding.ts";
 import { LTR_FEATURES, ltrFeatureRows } from "./ranking-features.ts";
-import { Synonyms } from "./synonyms.ts";
-import { TextEncoder } from "./text-encoder.ts";
+import { Synonyms } from "../understanding/synonyms.ts";
+import { TextEncoder } from "../understanding/text-encoder.model.ts";
 
 /** A registry folder holding only the committed ranker, with its spec changed by `edit`. */
 async function registryWith(edit: (spec: ModelSpec) => ModelSpec): Promise<string> {

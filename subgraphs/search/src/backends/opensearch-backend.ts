@@ -12,10 +12,10 @@ import {
   type SearchBackend,
   type VectorHit,
 } from "./backend.ts";
-import type { SearchDocument } from "./documents.ts";
+import type { SearchDocument } from "../retrieval/documents.ts";
 import { FIELD_BOOSTS } from "./embedded-backend.ts";
-import { highlightTitle, matchedTitleStems } from "./highlight.ts";
-import { analyze, normalizeText, prefixFuzziness, STOP_WORDS, words } from "./text.ts";
+import { highlightTitle, matchedTitleStems } from "../understanding/highlight.ts";
+import { analyze, normalizeText, prefixFuzziness, STOP_WORDS, words } from "../understanding/text.ts";
 
 export interface OpenSearchBackendOptions {
   /** Base URL, e.g. http://127.0.0.1:9200. */

@@ -1,4 +1,4 @@
-import type { SearchDocument } from "./documents.ts";
+import type { SearchDocument } from "../retrieval/documents.ts";
 
 /** Price buckets of the price facet, in minor units: [from, to) with `to` null for the open top bucket. */
 export const PRICE_RANGES: readonly { readonly from: number; readonly to: number | null }[] = [

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { NO_FILTERS } from "./backend.ts";
-import type { SearchDocument } from "./documents.ts";
+import { NO_FILTERS } from "../backends/backend.ts";
+import type { SearchDocument } from "../retrieval/documents.ts";
 import {
   merchandisingWeight,
   NO_MERCHANDISING,
   RankMerchandising,
   type Merchandising,
-} from "./merchandising.ts";
-import { facetUsefulness } from "./search.service.ts";
+} from "./merchandising.strategy.ts";
+import { facetUsefulness } from "../search.service.ts";
 
 const doc = (id: string, brandId: string, categoryPath: string[], color = "Red"): SearchDocument => ({
   id,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SearchDocument } from "./documents.ts";
+import type { SearchDocument } from "../retrieval/documents.ts";
 import { QueryUnderstanding } from "./query-understanding.ts";
 import { Synonyms } from "./synonyms.ts";
 

@@ -5,14 +5,14 @@ import {
   type LexicalHit,
   type ResolvedFilters,
   type SearchBackend,
-} from "./backend.ts";
+} from "../backends/backend.ts";
 import { itemText, type SearchDocument } from "./documents.ts";
-import { reciprocalRankFusion } from "./fusion.ts";
-import type { IntentCategory, Understanding } from "./query-understanding.ts";
-import type { LtrRanker } from "./ltr-ranker.ts";
-import type { FieldStats, LtrQuery } from "./ranking-features.ts";
-import { featureRows, type Candidate, type FeatureContext, type Reranker } from "./reranker.ts";
-import type { TextEncoder } from "./text-encoder.ts";
+import { reciprocalRankFusion } from "../ranking/fusion.ts";
+import type { IntentCategory, Understanding } from "../understanding/query-understanding.ts";
+import type { LtrRanker } from "../ranking/ltr-ranker.model.ts";
+import type { FieldStats, LtrQuery } from "../ranking/ranking-features.ts";
+import { featureRows, type Candidate, type FeatureContext, type Reranker } from "../ranking/reranker.ts";
+import type { TextEncoder } from "../understanding/text-encoder.model.ts";
 
 /** Which retrieval stages run: the eval compares them side by side; the subgraph serves "hybrid-rerank". */
 export type RetrievalMode = "bm25" | "semantic" | "hybrid" | "hybrid-rerank";

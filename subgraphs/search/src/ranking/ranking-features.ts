@@ -1,5 +1,5 @@
-import type { SearchDocument } from "./documents.ts";
-import type { ExtractedFilters } from "./query-understanding.ts";
+import type { SearchDocument } from "../retrieval/documents.ts";
+import type { ExtractedFilters } from "../understanding/query-understanding.ts";
 import type { Candidate } from "./reranker.ts";
 import {
   analyze,
@@ -9,7 +9,7 @@ import {
   STOP_WORDS,
   stem,
   words,
-} from "./text.ts";
+} from "../understanding/text.ts";
 
 /**
  * Features of the learned ranker (models/search-ranker), one row per (query, candidate), in model order. The

@@ -1,5 +1,5 @@
-import { passesFilters, type ResolvedFilters } from "./backend.ts";
-import type { SearchDocument } from "./documents.ts";
+import { passesFilters, type ResolvedFilters } from "../backends/backend.ts";
+import type { SearchDocument } from "../retrieval/documents.ts";
 
 /** What a boost or bury rule matches on. */
 export type MerchandisingField = "product" | "brand" | "category";

@@ -12,8 +12,8 @@ import {
   type SearchBackend,
   type VectorHit,
 } from "./backend.ts";
-import type { SearchDocument } from "./documents.ts";
-import { highlightTitle } from "./highlight.ts";
+import type { SearchDocument } from "../retrieval/documents.ts";
+import { highlightTitle } from "../understanding/highlight.ts";
 import {
   analyze,
   autoFuzziness,
@@ -23,7 +23,7 @@ import {
   stem,
   STOP_WORDS,
   words,
-} from "./text.ts";
+} from "../understanding/text.ts";
 
 /** Field boosts, the same numbers the OpenSearch multi_match uses (title^3, category^2, brand^2, attributes, description^0.5). */
 export const FIELD_BOOSTS = {

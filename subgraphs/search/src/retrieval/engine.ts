@@ -1,13 +1,13 @@
-import { Autocomplete } from "./autocomplete.ts";
-import type { IndexReport, SearchBackend } from "./backend.ts";
+import { Autocomplete } from "../understanding/autocomplete.ts";
+import type { IndexReport, SearchBackend } from "../backends/backend.ts";
 import type { SearchDocument } from "./documents.ts";
-import { QueryUnderstanding, type IntentCategory } from "./query-understanding.ts";
-import type { LtrRanker } from "./ltr-ranker.ts";
-import { FieldStats } from "./ranking-features.ts";
-import type { Reranker } from "./reranker.ts";
+import { QueryUnderstanding, type IntentCategory } from "../understanding/query-understanding.ts";
+import type { LtrRanker } from "../ranking/ltr-ranker.model.ts";
+import { FieldStats } from "../ranking/ranking-features.ts";
+import type { Reranker } from "../ranking/reranker.ts";
 import { HybridRetriever, indexCorpus, type Corpus, type RetrieverOptions } from "./retriever.ts";
-import type { Synonyms } from "./synonyms.ts";
-import type { TextEncoder } from "./text-encoder.ts";
+import type { Synonyms } from "../understanding/synonyms.ts";
+import type { TextEncoder } from "../understanding/text-encoder.model.ts";
 
 /** Everything a search needs, built once at start (subgraph, evaluation, tests and bench build it the same way). */
 export interface SearchEngine {

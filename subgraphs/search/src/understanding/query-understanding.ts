@@ -1,4 +1,4 @@
-import type { SearchDocument } from "./documents.ts";
+import type { SearchDocument } from "../retrieval/documents.ts";
 import type { Synonyms } from "./synonyms.ts";
 import { boundedLevenshtein, normalizeText, stem, STOP_WORDS, words } from "./text.ts";
 

@@ -5,12 +5,12 @@ import { parseEnv } from "@aisle/kit";
 import { modelOptionsFromEnv } from "@aisle/ml";
 import { demoWorld } from "@aisle/world";
 import type { IndexReport } from "./backend.ts";
-import { documentsFromWorld } from "./documents.ts";
+import { documentsFromWorld } from "../retrieval/documents.ts";
 import { OpenSearchBackend } from "./opensearch-backend.ts";
-import { indexCorpus } from "./retriever.ts";
-import { searchEnvShape } from "./search.config.ts";
-import { Synonyms } from "./synonyms.ts";
-import { ENCODER_MODEL, TextEncoder } from "./text-encoder.ts";
+import { indexCorpus } from "../retrieval/retriever.ts";
+import { searchEnvShape } from "../search.config.ts";
+import { Synonyms } from "../understanding/synonyms.ts";
+import { ENCODER_MODEL, TextEncoder } from "../understanding/text-encoder.model.ts";
 
 export const EXIT_ALL_INDEXED = 0;
 export const EXIT_USAGE_OR_FAILURE = 1;
