@@ -1,0 +1,95 @@
+import { existsSync } from "node:fs";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  DEMAND_FEATURES,
+  DEMAND_HORIZON_DAYS,
+  demandBaselines,
+  encodeDemandRow,
+} from "../../subgraphs/logistics/src/demand.features.ts";
+import {
+  dailySales,
+  forecastRows,
+  MIN_ITEM_UNITS,
+  MIN_KNOWN_DAYS,
+  readTransactions,
+} from "./transactions.ts";
+
+/**
+ * `npm run train -- demand --data <dir>` runs this first (scripts/train.ts): it turns a retail transactions
+ * table (UCI Online Retail format, transactions.ts) into train.py's rows, encoded by the subgraph's own
+ * `encodeDemandRow`. A folder already in the training format (`rows.csv` + `meta.json` from export-data.ts) is
+ * linked through unchanged.
+ *
+ * Rows: every item with at least MIN_ITEM_UNITS units in the table; every origin from MIN_KNOWN_DAYS known days
+ * to the last day; horizons 1 … 28 whose target day is in the table. `meta.json` has `heldoutOrigin: null`
+ * (train.py holds nothing out: the eval does, before this runs) and `innerHorizon` 4, the days train.py's inner
+ * time split uses to choose the design.
+ *
+ * Usage: `tsx --conditions=aisle-source models/demand/import-data.ts --data <dir> --out <dir>`
+ */
+const { values } = parseArgs({ options: { data: { type: "string" }, out: { type: "string" } } });
+if (values.data === undefined || values.out === undefined) {
+  process.stderr.write("usage: import-data.ts --data <dir> --out <dir>\n");
+  process.exit(2);
+}
+const dataDir = resolve(values.data);
+const outDir = resolve(values.out);
+await mkdir(outDir, { recursive: true });
+
+if (existsSync(join(dataDir, "rows.csv")) && existsSync(join(dataDir, "meta.json"))) {
+  for (const name of ["rows.csv", "meta.json"]) await symlink(join(dataDir, name), join(outDir, name));
+  process.stdout.write(`${dataDir} is already in the training format; linked\n`);
+} else {
+  const table = await readTransactions(dataDir);
+  const sales = dailySales(table);
+  const lines = [
+    [
+      "product_id",
+      "origin_day",
+      "horizon",
+      "units",
+      "seasonal_naive",
+      "moving_average_28",
+      ...DEMAND_FEATURES,
+    ].join(","),
+  ];
+  let items = 0;
+  for (const [code, units] of sales.items) {
+    if (units.reduce((a, b) => a + b, 0) < MIN_ITEM_UNITS) continue;
+    items++;
+    for (let origin = MIN_KNOWN_DAYS; origin < sales.days; origin++) {
+      const horizons = Math.min(DEMAND_HORIZON_DAYS, sales.days - origin);
+      for (const { row, target } of forecastRows(units, origin, horizons, sales.startMs)) {
+        lines.push(
+          [
+            JSON.stringify(code),
+            origin,
+            row.horizon,
+            units[target],
+            demandBaselines.seasonalNaive(row.units, row.horizon),
+            demandBaselines.movingAverage28(row.units).toFixed(4),
+            ...encodeDemandRow(row).map((f) => (Number.isInteger(f) ? String(f) : f.toFixed(5))),
+          ].join(","),
+        );
+      }
+    }
+  }
+  if (lines.length < 2)
+    throw new Error(`${table.path}: no item with ${MIN_ITEM_UNITS} units over ${sales.days} days`);
+  await writeFile(join(outDir, "rows.csv"), `${lines.join("\n")}\n`);
+  const meta = {
+    source: "transactions",
+    table: table.path,
+    startDate: new Date(sales.startMs).toISOString().slice(0, 10),
+    days: sales.days,
+    items,
+    features: DEMAND_FEATURES,
+    heldoutOrigin: null,
+    innerHorizon: 4,
+    rows: lines.length - 1,
+  };
+  await writeFile(join(outDir, "meta.json"), `${JSON.stringify(meta, null, 2)}\n`);
+  process.stdout.write(`${table.path}: ${items} items over ${sales.days} days, ${lines.length - 1} rows\n`);
+}
