@@ -10,6 +10,7 @@ import { runPricingBench } from "./pricing.bench.ts";
 import { runRecommendationBench } from "./recommendation.bench.ts";
 import { runLifecycleBench } from "./product-lifecycle.bench.ts";
 import { runPagesBench } from "./pages.bench.ts";
+import { runScaleBench } from "./scale.bench.ts";
 import { repoRoot } from "./lib/processes.ts";
 
 /**
@@ -41,6 +42,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   pricing: () => runPricingBench(settings),
   recommendation: () => runRecommendationBench(settings),
   pages: () => runPagesBench(settings),
+  scale: () => runScaleBench(),
   lifecycle: () => runLifecycleBench({ rounds: Math.max(settings.rounds, 10) }),
 };
 const chosen = values.suite === "all" ? Object.keys(suites) : [values.suite];

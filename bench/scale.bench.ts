@@ -1,0 +1,173 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "./lib/processes.ts";
+import type { ScaleSize } from "./scale.worker.ts";
+
+/**
+ * `npm run bench -- --suite scale`: catalogue growth. For 10k, 100k and 1M products (BENCH_SCALE_SIZES, comma
+ * separated) it runs bench/scale.worker.ts in its own process (`nice -n 10`, `--expose-gc`), which generates the
+ * world at that size and builds what the subgraphs build at start with their own classes: the catalog's store,
+ * recommendation's item vectors and HNSW index (with ANN recall and latency against exact search), search's
+ * embedded engine (with query latency) and pricing's product features in the feature store (memory backend,
+ * and Redis: a private redis-server, whose used_memory is read). A size that runs past BENCH_SCALE_TIMEOUT_SECONDS
+ * (default 900) is stopped; the steps it finished are kept, the rest extrapolated (labelled) from the two
+ * sizes before it. Every cost is compared with n log n between consecutive sizes.
+ */
+export interface Growth {
+  readonly metric: string;
+  readonly from: number;
+  readonly to: number;
+  readonly ratio: number;
+  /** (to log to) / (from log from). */
+  readonly nLogNRatio: number;
+  readonly fasterThanNLogN: boolean;
+}
+
+export interface ScaleBenchResult {
+  readonly sizes: ScaleSize[];
+  readonly growth: Growth[];
+  /** Figures of unfinished sizes, by power-law extrapolation from the two sizes before: estimates, not measurements. */
+  readonly extrapolated: { readonly products: number; readonly metric: string; readonly estimate: number }[];
+  readonly loadAverage: { readonly before: number[]; readonly after: number[] };
+}
+
+/** Costs that must grow no faster than n log n (build times and memory), by name. */
+const COSTS: Record<string, (s: ScaleSize) => number | undefined> = {
+  "world generation ms": (s) => s.steps.world?.ms,
+  "world (product objects) heap MB": (s) => s.steps.world?.memory.heapMb,
+  "catalog store + listings ms": (s) =>
+    s.steps.catalog === undefined ? undefined : s.steps.catalog.storeMs + s.steps.catalog.listingsMs,
+  "catalog store heap MB": (s) => s.steps.catalog?.memory.heapMb,
+  "recommendation vectors + index ms": (s) => s.steps.recommendation?.vectorsAndIndexMs,
+  "recommendation HNSW build ms": (s) => s.steps.recommendation?.annBuildMs,
+  "recommendation RSS MB": (s) => s.steps.recommendation?.memory.rssMb,
+  "search engine build ms": (s) => s.steps.search?.buildMs,
+  "search lexical index ms": (s) => s.steps.search?.indexMs,
+  "search embedding ms": (s) => s.steps.search?.embedMs,
+  "search heap MB": (s) => s.steps.search?.memory.heapMb,
+  "search RSS MB": (s) => s.steps.search?.memory.rssMb,
+  "features: memory backend heap MB": (s) => s.steps.features?.memoryBackend.memory.heapMb,
+  "features: Redis used_memory MB": (s) => s.steps.features?.redis.usedMemoryMb,
+  "features: Redis write ms": (s) => s.steps.features?.redis.writeMs,
+};
+
+/** Per-request figures: printed with their growth, compared with n log n as well (they should grow far slower). */
+const PER_QUERY: Record<string, (s: ScaleSize) => number | undefined> = {
+  "ANN search p50 ms": (s) => s.steps.recommendation?.query.annP50Ms,
+  "ANN search p99 ms": (s) => s.steps.recommendation?.query.annP99Ms,
+  "exact search p50 ms": (s) => s.steps.recommendation?.query.exactP50Ms,
+  "similar items p50 ms": (s) => s.steps.recommendation?.query.neighboursP50Ms,
+  "search query p50 ms": (s) => s.steps.search?.queryP50Ms,
+  "search query p99 ms": (s) => s.steps.search?.queryP99Ms,
+};
+
+/** Printed beside the others, no growth bound. */
+const QUALITY: Record<string, (s: ScaleSize) => number | undefined> = {
+  "ANN recall@100": (s) => s.steps.recommendation?.query.recallAtK,
+  "ANN recall@10": (s) => s.steps.recommendation?.query.recallAt10,
+  "duplicate item vectors (share)": (s) => s.steps.recommendation?.duplicateVectorShare,
+  "peak RSS MB": (s) => s.peakRssMb,
+};
+
+const nLogN = (n: number) => n * Math.log(n);
+const round = (x: number) => Math.round(x * 100) / 100;
+
+async function runSize(products: number, dir: string, timeoutSeconds: number): Promise<ScaleSize | null> {
+  const out = join(dir, `scale-${products}.json`);
+  const child = spawn(
+    "nice",
+    [
+      "-n",
+      "10",
+      process.execPath,
+      "--expose-gc",
+      "--max-old-space-size=16384",
+      "--conditions=aisle-source",
+      "--import",
+      "tsx",
+      "bench/scale.worker.ts",
+      String(products),
+      out,
+    ],
+    { cwd: repoRoot, stdio: ["ignore", process.stderr, "inherit"] },
+  );
+  const timer = setTimeout(() => {
+    process.stderr.write(`  scale ${products}: stopped after ${timeoutSeconds} s\n`);
+    child.kill("SIGKILL");
+  }, timeoutSeconds * 1000);
+  await new Promise((resolve) => child.once("exit", resolve));
+  clearTimeout(timer);
+  return existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as ScaleSize) : null;
+}
+
+export async function runScaleBench(): Promise<ScaleBenchResult> {
+  const sizes = (process.env["BENCH_SCALE_SIZES"] ?? "10000,100000,1000000").split(",").map(Number);
+  const timeoutSeconds = Number(process.env["BENCH_SCALE_TIMEOUT_SECONDS"] ?? "900");
+  const dir = await mkdtemp(join(tmpdir(), "aisle-bench-scale-"));
+  const before = loadavg().map(round);
+  const results: ScaleSize[] = [];
+  for (const products of sizes) {
+    const size = await runSize(products, dir, timeoutSeconds);
+    results.push(size ?? { products, users: 0, steps: {}, done: false, peakRssMb: 0 });
+  }
+  const after = loadavg().map(round);
+
+  const growth: Growth[] = [];
+  const extrapolated: ScaleBenchResult["extrapolated"] = [];
+  for (const [metric, value] of Object.entries({ ...COSTS, ...PER_QUERY })) {
+    for (let i = 1; i < results.length; i++) {
+      const [a, b] = [results[i - 1]!, results[i]!];
+      const [va, vb] = [value(a), value(b)];
+      if (va !== undefined && vb !== undefined && va > 0) {
+        const ratio = round(vb / va);
+        const bound = round(nLogN(b.products) / nLogN(a.products));
+        growth.push({
+          metric,
+          from: a.products,
+          to: b.products,
+          ratio,
+          nLogNRatio: bound,
+          fasterThanNLogN: ratio > bound,
+        });
+      } else if (vb === undefined && i >= 2) {
+        const z = results[i - 2]!;
+        const vz = value(z);
+        if (va !== undefined && vz !== undefined && va > 0 && vz > 0) {
+          const exponent = Math.log(va / vz) / Math.log(a.products / z.products);
+          extrapolated.push({
+            products: b.products,
+            metric,
+            estimate: round(va * (b.products / a.products) ** exponent),
+          });
+        }
+      }
+    }
+  }
+
+  process.stderr.write(`\n  load average before ${before.join(" ")}, after ${after.join(" ")}\n`);
+  process.stderr.write(
+    `\n  | metric | ${results.map((r) => `${r.products}${r.done ? "" : " (unfinished)"}`).join(" | ")} |\n`,
+  );
+  for (const [metric, value] of Object.entries({ ...COSTS, ...PER_QUERY, ...QUALITY })) {
+    const cells = results.map((r) => {
+      const v = value(r);
+      const estimate = extrapolated.find((e) => e.products === r.products && e.metric === metric);
+      return v !== undefined
+        ? String(v)
+        : estimate !== undefined
+          ? `~${estimate.estimate} (extrapolated)`
+          : "–";
+    });
+    process.stderr.write(`  | ${metric} | ${cells.join(" | ")} |\n`);
+  }
+  process.stderr.write(`\n  | growth | sizes | ratio | n log n ratio | faster than n log n |\n`);
+  for (const g of growth) {
+    process.stderr.write(
+      `  | ${g.metric} | ${g.from} → ${g.to} | ${g.ratio} | ${g.nLogNRatio} | ${g.fasterThanNLogN ? "YES" : "no"} |\n`,
+    );
+  }
+  return { sizes: results, growth, extrapolated, loadAverage: { before, after } };
+}

@@ -1,0 +1,407 @@
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { ANONYMOUS, createLogger, RequestContext } from "@aisle/kit";
+import {
+  createFeatureStore,
+  DEFAULT_MODELS_DIR,
+  featureStoreConfigFromEnv,
+  ModelRegistry,
+  modelOptionsFromEnv,
+  type FeatureStore,
+} from "@aisle/ml";
+import { productDemandFeatures } from "@aisle/pricing";
+import {
+  buildSearchEngine,
+  DEFAULT_RERANKER_FILE,
+  DEFAULT_SYNONYMS_FILE,
+  documentsFromWorld,
+  EmbeddedBackend,
+  LinearReranker,
+  LtrRanker,
+  SearchService,
+  Synonyms,
+  TextEncoder,
+} from "@aisle/search";
+import { generateWorld, marketFor } from "@aisle/world";
+import { CatalogStore } from "../subgraphs/catalog/src/catalog.store.ts";
+import { featuresFromMarket } from "../subgraphs/pricing/src/demand.features.ts";
+import { CatalogFacts } from "../subgraphs/recommendation/src/catalog-facts.store.ts";
+import { RANKER_FEATURE_COUNT } from "../subgraphs/recommendation/src/features.ts";
+import { ItemIndex } from "../subgraphs/recommendation/src/item-index.ts";
+import { loadRecommendationModels } from "../subgraphs/recommendation/src/models.ts";
+import { buildItemVectors } from "../subgraphs/recommendation/src/recommendation.service.ts";
+import { Vocabulary } from "../subgraphs/recommendation/src/vocabulary.model.ts";
+import { freePort } from "./lib/processes.ts";
+
+/**
+ * One catalogue size of the scale suite, in its own process (`node --expose-gc ... scale.worker.ts <products>
+ * <out.json>`), so every size starts from an empty heap. Each step builds what a subgraph builds at start with
+ * the subgraph's own classes, over a world generated at that size, and records its time and its memory
+ * (heap, external and RSS deltas between forced collections). The figures so far are rewritten to <out.json>
+ * after every step: a size stopped by the time limit still reports the steps it finished.
+ */
+
+export interface Memory {
+  readonly heapMb: number;
+  readonly externalMb: number;
+  readonly rssMb: number;
+}
+
+export interface ScaleSteps {
+  world?: { ms: number; memory: Memory };
+  catalog?: { storeMs: number; listingsMs: number; memory: Memory };
+  recommendation?: {
+    modelsLoadMs: number;
+    /** buildItemVectors: the item tower over every item, then ItemIndex.addAll (what start-up runs). */
+    vectorsAndIndexMs: number;
+    /** ItemIndex.addAll alone, over the same vectors (a second index, built and dropped). */
+    annBuildMs: number;
+    memory: Memory;
+    /** Items whose vector equals another item's (cold-start items share their five attribute ids). */
+    duplicateVectorShare: number;
+    query: AnnQuery;
+  };
+  search?: {
+    buildMs: number;
+    indexMs: number;
+    embedMs: number;
+    memory: Memory;
+    queryP50Ms: number;
+    queryP99Ms: number;
+    queries: number;
+  };
+  features?: {
+    /** The product features' source (the demo market replayed per product), not part of the store. */
+    marketMs: number;
+    /** The embedded default (FEATURE_STORE=memory): the backend's map and the store's LRU cache. */
+    memoryBackend: { writeMs: number; memory: Memory };
+    redis: {
+      writeMs: number;
+      usedMemoryMb: number;
+      bytesPerProduct: number;
+      /** Every product read once through the store (batches of 1,000 ids). */
+      readAllMs: number;
+      /** The serving process's side: the client and the store's LRU cache (writes and reads fill it; 50,000 keys at most). */
+      processMemory: Memory;
+    };
+  };
+}
+
+export interface AnnQuery {
+  readonly k: number;
+  readonly queries: number;
+  readonly annP50Ms: number;
+  readonly annP99Ms: number;
+  readonly exactP50Ms: number;
+  readonly exactP99Ms: number;
+  /** Share of the exact top k that the ANN returns (ties at the k-th score count as found). */
+  readonly recallAtK: number;
+  readonly recallAt10: number;
+  readonly neighboursP50Ms: number;
+  readonly neighboursP99Ms: number;
+}
+
+export interface ScaleSize {
+  readonly products: number;
+  readonly users: number;
+  readonly steps: ScaleSteps;
+  readonly done: boolean;
+  readonly peakRssMb: number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error("run with node --expose-gc");
+
+function settled(): NodeJS.MemoryUsage {
+  gc!();
+  gc!();
+  return process.memoryUsage();
+}
+
+const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+const ms = (x: number) => Math.round(x * 1000) / 1000;
+
+function delta(before: NodeJS.MemoryUsage): Memory {
+  const after = settled();
+  return {
+    heapMb: mb(after.heapUsed - before.heapUsed),
+    externalMb: mb(after.external - before.external),
+    rssMb: mb(after.rss - before.rss),
+  };
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return ms(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
+}
+
+async function timed<T>(run: () => Promise<T> | T): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  const value = await run();
+  return { value, ms: Math.round(performance.now() - t0) };
+}
+
+/** Evenly spread sample of `count` items (deterministic). */
+function sample<T>(items: readonly T[], count: number): T[] {
+  const step = Math.max(1, Math.floor(items.length / count));
+  return items.filter((_, i) => i % step === 0).slice(0, count);
+}
+
+async function annQuery(index: ItemIndex, ids: readonly string[], k: number): Promise<AnnQuery> {
+  const queries = sample(ids, ids.length >= 1_000_000 ? 100 : 200);
+  const ann: number[] = [];
+  const exact: number[] = [];
+  const neighbours: number[] = [];
+  let found = 0;
+  let found10 = 0;
+  for (const id of queries) {
+    // Item vectors as queries: user vectors live in the same space and are searched the same way.
+    const q = index.vector(id)!;
+    let t = performance.now();
+    const approx = index.search(q, k);
+    ann.push(performance.now() - t);
+    t = performance.now();
+    const truth = index.exact(q, k);
+    exact.push(performance.now() - t);
+    t = performance.now();
+    index.neighbours(id, 20);
+    neighbours.push(performance.now() - t);
+    const kth = truth[truth.length - 1]!.score - 1e-5;
+    const tenth = truth[Math.min(9, truth.length - 1)]!.score - 1e-5;
+    found += approx.filter((n) => n.score >= kth).length / truth.length;
+    found10 += approx.slice(0, 10).filter((n) => n.score >= tenth).length / Math.min(10, truth.length);
+  }
+  return {
+    k,
+    queries: queries.length,
+    annP50Ms: percentile(ann, 0.5),
+    annP99Ms: percentile(ann, 0.99),
+    exactP50Ms: percentile(exact, 0.5),
+    exactP99Ms: percentile(exact, 0.99),
+    recallAtK: ms(found / queries.length),
+    recallAt10: ms(found10 / queries.length),
+    neighboursP50Ms: percentile(neighbours, 0.5),
+    neighboursP99Ms: percentile(neighbours, 0.99),
+  };
+}
+
+/** A private redis-server on a free port (the box's Redis is shared), stopped by its pid. */
+async function privateRedis(): Promise<{ url: string; stop: () => void }> {
+  const port = await freePort();
+  const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], {
+    stdio: "ignore",
+  });
+  const { Redis } = await import("ioredis");
+  const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await probe.connect();
+      break;
+    } catch (error) {
+      if (attempt > 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  probe.disconnect();
+  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
+}
+
+async function usedMemory(url: string): Promise<number> {
+  const { Redis } = await import("ioredis");
+  const client = new Redis(url);
+  const info = await client.info("memory");
+  client.disconnect();
+  return Number(/used_memory:(\d+)/.exec(info)?.[1]);
+}
+
+type Entries = (readonly [string, ReturnType<typeof featuresFromMarket>])[];
+
+/** Writes the product features as pricing's seed does (batches of 2,000, then the build marker). */
+async function seed(features: FeatureStore, entries: Entries): Promise<void> {
+  for (let i = 0; i < entries.length; i += 2_000)
+    await features.write(productDemandFeatures, entries.slice(i, i + 2_000));
+  await features.markBuilt(productDemandFeatures);
+}
+
+async function main(): Promise<void> {
+  const products = Number(process.argv[2]);
+  const out = process.argv[3]!;
+  const users = 1_000;
+  const steps: ScaleSteps = {};
+  let peakRss = 0;
+  const save = (done: boolean) => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const record: ScaleSize = { products, users, steps, done, peakRssMb: mb(peakRss) };
+    writeFileSync(out, JSON.stringify(record, null, 2));
+  };
+  const log = createLogger("bench", "error");
+  const progress = (step: string) => process.stderr.write(`  scale ${products}: ${step}\n`);
+
+  let base = settled();
+  const world = await timed(() => generateWorld({ productCount: products, userCount: users }));
+  steps.world = { ms: world.ms, memory: delta(base) };
+  save(false);
+  progress(`world ${JSON.stringify(steps.world)}`);
+
+  base = settled();
+  const store = await timed(() => new CatalogStore(world.value));
+  const listings = await timed(() => {
+    for (const c of world.value.categories) if (c.parentId === null) store.value.listing(c.id);
+  });
+  steps.catalog = { storeMs: store.ms, listingsMs: listings.ms, memory: delta(base) };
+  save(false);
+  progress(`catalog ${JSON.stringify(steps.catalog)}`);
+
+  const models = await timed(async () => {
+    const [vocab, registry] = await Promise.all([
+      Vocabulary.load(DEFAULT_MODELS_DIR),
+      ModelRegistry.load({ modelsDir: DEFAULT_MODELS_DIR }),
+    ]);
+    const loaded = await loadRecommendationModels(registry, vocab.maxLen, RANKER_FEATURE_COUNT, (name) =>
+      modelOptionsFromEnv(name, process.env),
+    );
+    return { vocab, loaded };
+  });
+  base = settled();
+  const facts = new CatalogFacts(world.value);
+  const index = new ItemIndex({ dim: models.value.vocab.dim });
+  const built = await timed(() => buildItemVectors(models.value.loaded, facts, models.value.vocab, index));
+  const recMemory = delta(base);
+  const ids = world.value.products.map((p) => p.id);
+  const distinct = new Set(ids.map((id) => Buffer.from(index.vector(id)!.buffer).toString("base64"))).size;
+  progress(`item vectors and index built in ${built.ms} ms; querying`);
+  const query = await annQuery(index, ids, 100);
+  const second = new ItemIndex({ dim: models.value.vocab.dim });
+  const entries = ids.map((id) => [id, index.vector(id)!] as const);
+  const ann = await timed(() => second.addAll(entries));
+  steps.recommendation = {
+    modelsLoadMs: models.ms,
+    vectorsAndIndexMs: built.ms,
+    annBuildMs: ann.ms,
+    memory: recMemory,
+    duplicateVectorShare: ms(1 - distinct / ids.length),
+    query,
+  };
+  save(false);
+  progress(`recommendation ${JSON.stringify(steps.recommendation)}`);
+  await models.value.loaded.close();
+
+  const encoder = await TextEncoder.load(modelOptionsFromEnv("search", process.env));
+  const reranker = await LinearReranker.load(DEFAULT_RERANKER_FILE);
+  const ranker = await LtrRanker.load(DEFAULT_MODELS_DIR);
+  const synonyms = Synonyms.load(DEFAULT_SYNONYMS_FILE);
+  base = settled();
+  const categories = world.value.categories.map((c) => ({ id: c.id, name: c.name }));
+  const engine = await timed(() =>
+    buildSearchEngine({
+      backend: new EmbeddedBackend(),
+      encoder,
+      docs: documentsFromWorld(world.value),
+      categories,
+      synonyms,
+      reranker,
+      ranker,
+    }),
+  );
+  const searchMemory = delta(base);
+  const docs = engine.value.corpus;
+  const service = new SearchService(
+    engine.value.retriever,
+    engine.value.understanding,
+    encoder,
+    {
+      categories: new Map(categories.map((c) => [c.id, c.name])),
+      brands: new Map(world.value.brands.map((b) => [b.id, b.name])),
+      attributeNames: [],
+    },
+    { affinities: async () => new Map() },
+    engine.value.autocomplete,
+  );
+  type SearchArgs = Parameters<SearchService["search"]>[1];
+  // The search suite's shopper queries: typos, synonyms, price phrases, category words.
+  const texts = [
+    "wireless earbuds",
+    "black sneakers under 150",
+    "rucksack",
+    "coffe maker",
+    "yoga mat",
+    "red dress",
+  ];
+  const latencies: number[] = [];
+  for (let i = 0; i < 6 * 20; i++) {
+    const args: SearchArgs = {
+      query: texts[i % texts.length]!,
+      filters: [],
+      sort: "RELEVANCE" as SearchArgs["sort"],
+      first: 24,
+      after: null,
+      personalize: false,
+    };
+    const t = performance.now();
+    await service.search(new RequestContext(`s${i}`, ANONYMOUS, log), args);
+    if (i >= texts.length) latencies.push(performance.now() - t); // the first round warms up
+  }
+  steps.search = {
+    buildMs: engine.ms,
+    indexMs: Math.round(engine.value.report.tookMs),
+    embedMs: Math.round(engine.value.embedMs),
+    memory: searchMemory,
+    queryP50Ms: percentile(latencies, 0.5),
+    queryP99Ms: percentile(latencies, 0.99),
+    queries: latencies.length,
+  };
+  save(false);
+  progress(`search (${docs.size} documents) ${JSON.stringify(steps.search)}`);
+  await encoder.close();
+  await ranker?.close();
+
+  const market = await timed(() => {
+    const m = marketFor(world.value);
+    return ids.flatMap((id) => {
+      const state = m.state(id);
+      return state === null ? [] : [[id, featuresFromMarket(state)] as const];
+    });
+  });
+  base = settled();
+  const inMemory = createFeatureStore(featureStoreConfigFromEnv({ FEATURE_STORE: "memory" }));
+  const memoryWrite = await timed(() => seed(inMemory, market.value));
+  const memoryBackend = { writeMs: memoryWrite.ms, memory: delta(base) };
+  await inMemory.close();
+  const redis = await privateRedis();
+  try {
+    const redisBase = await usedMemory(redis.url);
+    base = settled();
+    const features = createFeatureStore(
+      featureStoreConfigFromEnv({ FEATURE_STORE: "redis", REDIS_URL: redis.url }),
+    );
+    if (!(await features.connect(2_000))) throw new Error(`no Redis at ${redis.url}`);
+    const redisWrite = await timed(() => seed(features, market.value));
+    const used = (await usedMemory(redis.url)) - redisBase;
+    const readAll = await timed(async () => {
+      for (let i = 0; i < ids.length; i += 1_000)
+        await features.read(productDemandFeatures, ids.slice(i, i + 1_000));
+    });
+    steps.features = {
+      marketMs: market.ms,
+      memoryBackend,
+      redis: {
+        writeMs: redisWrite.ms,
+        usedMemoryMb: mb(used),
+        bytesPerProduct: Math.round(used / market.value.length),
+        readAllMs: readAll.ms,
+        processMemory: delta(base),
+      },
+    };
+    await features.close();
+  } finally {
+    redis.stop();
+  }
+  save(true);
+  progress(`features ${JSON.stringify(steps.features)}`);
+  // Keep what each step built alive until its memory was measured.
+  void [store.value, facts, index, second, engine.value, service];
+  process.exit(0);
+}
+
+await main();
