@@ -13,8 +13,9 @@ import { trainFromJudgments } from "./ltr.ts";
  * `npm run train -- search [--judgments <dir>]... [--sample N] [--seed 7] [--out <registry dir>]`
  * (scripts/train.ts hands a model folder with a train.ts everything after the model name).
  *
- * - With `--judgments` (folders in the /work/shared/datasets/crowdflower_search format; repeat the flag for
- *   several): learns the served ranking (fusion weight, gradient-boosted ranker as ONNX, its gate) into
+ * - With `--judgments` (folders in the /work/shared/datasets/crowdflower_search format, or a `products.csv`
+ *   with a logged search behaviour file `events.ndjson` (behaviour-log.ts) instead of or beside the judgements;
+ *   repeat the flag for several): learns the served ranking (fusion weight, gradient-boosted ranker as ONNX, its gate) into
  *   `<registry>/search-ranker` (models/ by default) through models/search/ltr.ts. The encoder is untouched.
  * - Without: retrains the two-tower encoder (export-data.ts, train.py) and the linear re-ranker
  *   (train-reranker.ts) on the demo world, as before, then the ranker from DEFAULT_JUDGMENTS when they exist
