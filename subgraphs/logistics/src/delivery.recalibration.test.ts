@@ -113,7 +113,7 @@ describe("DeliveryRecalibrator", () => {
     expect(mae).toBeLessThan(0.8 * staleMae);
   });
 
-  it("with an adaptive level, makes up for outcomes that arrive late in a steady slowdown", () => {
+  it("with a learnt offset, makes up for outcomes that arrive late in a steady slowdown", () => {
     // Times grow by 0.02 % per order (about 3.3x over the stream, from 5 to 17 days): the outcomes that have
     // arrived are those of faster, older orders, and the slowest recent ones are still on their way.
     const slowing = (i: number, z: number) => Math.exp(predicted.mu + 0.0002 * i + 0.25 * z);

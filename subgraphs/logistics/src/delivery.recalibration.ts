@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { Z, type DeliveryDistribution } from "./delivery.model.ts";
 
 /**
@@ -30,6 +31,39 @@ export interface RecalibrationSettings {
   readonly step: number;
   /** Whether the P50 moves to the window's median score too (else only the P90 is corrected). */
   readonly centre: boolean;
+}
+
+/** Settings of the request-time recalibration (part of the logistics settings). */
+export const recalibrationEnvShape = {
+  /**
+   * Delivered outcomes the served distribution is recalibrated on, the most recent by delivery scan; 0 serves
+   * the trained calibration only. Default 400.
+   */
+  LOGISTICS_RECALIBRATION_WINDOW: z.coerce.number().int().min(0).max(100_000).default(400),
+  /** Outcomes needed before the window replaces the trained calibration. Default 50. */
+  LOGISTICS_RECALIBRATION_MIN_OUTCOMES: z.coerce.number().int().min(1).default(50),
+  /** How far one outcome moves the P90's learnt offset, in units of sigma (0: none). Default 0.005. */
+  LOGISTICS_RECALIBRATION_STEP: z.coerce.number().min(0).max(1).default(0.005),
+  /** Whether the P50 moves to the window's median too (`true`/`false`). Default true. */
+  LOGISTICS_RECALIBRATION_CENTRE: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
+};
+
+/** The settings `recalibrationEnvShape` parsed to. */
+export function recalibrationSettings(config: {
+  readonly LOGISTICS_RECALIBRATION_WINDOW: number;
+  readonly LOGISTICS_RECALIBRATION_MIN_OUTCOMES: number;
+  readonly LOGISTICS_RECALIBRATION_STEP: number;
+  readonly LOGISTICS_RECALIBRATION_CENTRE: boolean;
+}): RecalibrationSettings {
+  return {
+    window: config.LOGISTICS_RECALIBRATION_WINDOW,
+    minOutcomes: config.LOGISTICS_RECALIBRATION_MIN_OUTCOMES,
+    step: config.LOGISTICS_RECALIBRATION_STEP,
+    centre: config.LOGISTICS_RECALIBRATION_CENTRE,
+  };
 }
 
 const DAY_MS = 86_400_000;
@@ -94,18 +128,18 @@ export class DeliveryRecalibrator {
   observe(predicted: DeliveryDistribution, orderedAt: number, deliveredAt: number): void {
     const days = (deliveredAt - orderedAt) / DAY_MS;
     if (this.settings.window === 0 || !(days > 0)) return;
-    const z = (Math.log(days) - predicted.mu) / predicted.sigma;
-    if (!Number.isFinite(z)) return;
+    const score = (Math.log(days) - predicted.mu) / predicted.sigma;
+    if (!Number.isFinite(score)) return;
     if (this.settings.step > 0) {
-      const missed = z > this.#servedScoreAt(orderedAt) ? 1 : 0;
+      const missed = score > this.#servedScoreAt(orderedAt) ? 1 : 0;
       // Bounded: with feedback that arrives days late, a large step can otherwise run away.
       this.#offset = Math.min(
         OFFSET_BOUND,
         Math.max(-OFFSET_BOUND, this.#offset + this.settings.step * (missed - (1 - TARGET))),
       );
     }
-    this.#arrived.push(z);
-    this.#sorted.splice(lowerBound(this.#sorted, z), 0, z);
+    this.#arrived.push(score);
+    this.#sorted.splice(lowerBound(this.#sorted, score), 0, score);
     if (this.#arrived.length > this.settings.window) {
       const oldest = this.#arrived.shift() as number;
       this.#sorted.splice(lowerBound(this.#sorted, oldest), 1);

@@ -13,6 +13,7 @@ import {
 import { hubCongestionFeatures, hubId, warehouseBacklogFeatures } from "./backlog.features.ts";
 import type { DeliveryRow } from "./delivery.features.ts";
 import { allArrivedBy, lastArrivalQuantile, Z, type DeliveryDistribution } from "./delivery.model.ts";
+import type { DeliveryRecalibrator } from "./delivery.recalibration.ts";
 import type { Located, NotServed } from "./destination.ts";
 import type { PromiseStrategy } from "./promise.strategy.ts";
 import type { StockService } from "./stock.service.ts";
@@ -146,8 +147,16 @@ export class DeliveryService {
     private readonly model: BatchedModel<DeliveryRow, DeliveryDistribution>,
     private readonly features: FeatureStore,
     private readonly promise: PromiseStrategy,
+    /** Corrects every answer of the model with the recent delivered outcomes (see delivery.recalibration.ts). */
+    private readonly recalibrator: DeliveryRecalibrator,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** The model's answers for `rows`, recalibrated. */
+  async #predict(rows: readonly DeliveryRow[]): Promise<(DeliveryDistribution | Error | undefined)[]> {
+    const answers = await this.model.predictBatch(rows);
+    return answers.map((a) => (a instanceof Error || a === undefined ? a : this.recalibrator.adjust(a)));
+  }
 
   /**
    * Splits items into parcels: everything from the nearest warehouse that has all of it; otherwise each item
@@ -266,7 +275,7 @@ export class DeliveryService {
           for (const parcel of w.parcels) rows.push(this.#row(cs, parcel, w.where, orderedAt, live));
         }
       }
-      const predicted = await this.model.predictBatch(rows);
+      const predicted = await this.#predict(rows);
       let cursor = 0;
       for (const w of work) {
         const options: DeliveryOption[] = [];
@@ -353,7 +362,7 @@ export class DeliveryService {
       const rows = work.flatMap((w) =>
         w.services.map((cs) => this.#row(cs, w.parcel, w.where, orderedAt, live)),
       );
-      const predicted = await this.model.predictBatch(rows);
+      const predicted = await this.#predict(rows);
       let cursor = 0;
       for (const w of work) {
         let best: { promise: DeliveryPromise; days: number; costMinor: number } | undefined;

@@ -19,6 +19,11 @@ import {
 import { demoWorld, logisticsFor } from "@aisle/world";
 import { seedBacklogFeatures } from "./backlog.features.ts";
 import { DELIVERY_MODEL, deliveryContract } from "./delivery.model.ts";
+import {
+  DeliveryRecalibrator,
+  recalibrationEnvShape,
+  recalibrationSettings,
+} from "./delivery.recalibration.ts";
 import { DEMAND_MODEL, demandContract } from "./demand.model.ts";
 import { DeliveryResolver } from "./delivery.resolver.ts";
 import { DeliveryService } from "./delivery.service.ts";
@@ -59,6 +64,8 @@ const logisticsEnvShape = {
   LOGISTICS_HUB_PARCELS_PER_UNIT: z.coerce.number().positive().default(25),
   /** The scan journal: LOGISTICS_DATA_DIR, LOGISTICS_JOURNAL and its Redis (see tracking.config.ts). */
   ...trackingJournalEnvShape,
+  /** Request-time recalibration on delivered scans: LOGISTICS_RECALIBRATION_* (see delivery.recalibration.ts). */
+  ...recalibrationEnvShape,
 };
 
 /** Default most rows per delivery-model run: a 24-product listing × 8 carrier services is 192 rows. */
@@ -86,11 +93,13 @@ export const logisticsSubgraph: SubgraphDefinition = {
     );
     const seeded = await seedBacklogFeatures(features, logistics);
     const stock = new StockService(world, logistics);
+    const recalibrator = new DeliveryRecalibrator(recalibrationSettings(config));
     const delivery = new DeliveryService(
       stock,
       deliveryModel,
       features,
       quantilePromise(config.LOGISTICS_PROMISE_QUANTILE),
+      recalibrator,
     );
     const replenishment = new ReplenishmentService(world, stock, demandModel, normalApproximationPolicy, {
       orderCostMinor: config.LOGISTICS_ORDER_COST_MINOR,
@@ -102,7 +111,7 @@ export const logisticsSubgraph: SubgraphDefinition = {
       features,
       deliveryModel,
       journal,
-      { parcelsPerCongestionUnit: config.LOGISTICS_HUB_PARCELS_PER_UNIT, now: Date.now, log },
+      { parcelsPerCongestionUnit: config.LOGISTICS_HUB_PARCELS_PER_UNIT, now: Date.now, log, recalibrator },
     );
     if (journal.replayAtStart) {
       // A journal out of reach at start is not fatal: tracking loads at first use; the rest serves meanwhile.

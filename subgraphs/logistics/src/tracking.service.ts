@@ -10,6 +10,7 @@ import { WAREHOUSES, carrierPromiseDate, type Logistics, type ServiceLevel } fro
 import { hubCongestionFeatures, hubId, warehouseBacklogFeatures } from "./backlog.features.ts";
 import type { DeliveryRow } from "./delivery.features.ts";
 import { cdfDays, type DeliveryDistribution } from "./delivery.model.ts";
+import type { DeliveryRecalibrator } from "./delivery.recalibration.ts";
 import { normalQuantile } from "./promise.strategy.ts";
 import { EventOutcome, ShipmentEventKind, ShipmentStatus } from "./shipment.type.ts";
 import type { EventInput, TrackingJournal } from "./tracking.journal.ts";
@@ -158,6 +159,8 @@ export class TrackingService {
       readonly now: () => number;
       /** Where a read served from this replica's last state (journal unreachable) is reported. */
       readonly log?: Logger;
+      /** Learns from every delivered scan this replica applies (its own and, from the journal, others'). */
+      readonly recalibrator?: DeliveryRecalibrator;
     },
   ) {}
 
@@ -186,10 +189,13 @@ export class TrackingService {
       this.#loaded = new Map(this.seed(anchor).map((s) => [s.id, s]));
       for (const event of events) this.#apply(event, this.#restoredHubs, true);
       this.#replayed = events.length;
+      await this.#learn(events);
       return this.#loaded;
     }
     const notWrittenHere = new Set<string>();
-    for (const event of await this.journal.read()) this.#apply(event, notWrittenHere, true);
+    const events = await this.journal.read();
+    for (const event of events) this.#apply(event, notWrittenHere, true);
+    await this.#learn(events);
     return this.#loaded;
   }
 
@@ -259,6 +265,7 @@ export class TrackingService {
         }
       }
       if (changedHubs.size > 0) await this.#writeHubs([...changedHubs]);
+      await this.#learn(applied);
       const rejected = results.filter((r) => r.outcome === EventOutcome.REJECTED).length;
       ctx.log.info({ events: events.length, rejected, hubs: [...changedHubs] }, "shipment events recorded");
       return results;
@@ -376,6 +383,65 @@ export class TrackingService {
     );
   }
 
+  /** The model's input rows for `shipments`, with today's live features (one read per feature set). */
+  async #rows(shipments: readonly TrackedShipment[]): Promise<DeliveryRow[]> {
+    const warehouses = [...new Set(shipments.map((s) => s.warehouseId))];
+    const hubs = [...new Set(shipments.map((s) => hubId(s.carrierId, s.destRegion)))];
+    const [backlog, congestion] = await Promise.all([
+      this.features.read(warehouseBacklogFeatures, warehouses),
+      this.features.read(hubCongestionFeatures, hubs),
+    ]);
+    return shipments.map((s) => ({
+      warehouseId: s.warehouseId,
+      carrierId: s.carrierId,
+      service: s.service,
+      distanceKm: s.distanceKm,
+      destRegion: s.destRegion,
+      orderedAt: s.orderedAt.getTime(),
+      weightKg: s.weightKg,
+      quantity: s.quantity,
+      warehouseBacklog:
+        backlog.values[warehouses.indexOf(s.warehouseId)]?.backlog ??
+        warehouseBacklogFeatures.defaults.backlog,
+      hubCongestion: congestion.values[hubs.indexOf(hubId(s.carrierId, s.destRegion))]?.congestion ?? 0,
+      cutoffHourUtc: WAREHOUSES.find((w) => w.id === s.warehouseId)?.cutoffHourUtc ?? 20,
+    }));
+  }
+
+  /**
+   * Feeds the recalibrator the delivered scans among `events` (applied and durable), in delivery order. The
+   * model's answer for each shipment is recomputed (the answer promised at checkout is not stored), with today's
+   * live features. A failure here loses outcomes, never scans: it is logged.
+   */
+  async #learn(events: readonly EventInput[]): Promise<void> {
+    const recalibrator = this.options.recalibrator;
+    if (recalibrator === undefined) return;
+    const delivered = events
+      .filter((e) => e.kind === ShipmentEventKind.DELIVERED)
+      .flatMap((e) => {
+        const shipment = this.#shipments.get(e.shipmentId);
+        const scan = shipment?.events.find((a) => a.kind === ShipmentEventKind.DELIVERED);
+        return shipment === undefined || scan?.eventId !== e.eventId
+          ? []
+          : [{ shipment, at: e.at.getTime() }];
+      })
+      .sort((a, b) => a.at - b.at);
+    if (delivered.length === 0) return;
+    try {
+      const answers = await this.model.predictBatch(await this.#rows(delivered.map((d) => d.shipment)));
+      delivered.forEach(({ shipment, at }, i) => {
+        const answer = answers[i];
+        if (answer !== undefined && !(answer instanceof Error))
+          recalibrator.observe(answer, shipment.orderedAt.getTime(), at);
+      });
+    } catch (error) {
+      this.options.log?.warn(
+        { err: (error as Error).message },
+        "delivered scans not learnt by the recalibration",
+      );
+    }
+  }
+
   /** Arrival re-estimated now with today's features, conditioned on the parcel not having arrived yet. */
   async estimate(ctx: RequestContext, shipment: TrackedShipment): Promise<ArrivalEstimate> {
     const delivered = shipment.events.find((e) => e.kind === ShipmentEventKind.DELIVERED);
@@ -388,26 +454,10 @@ export class TrackingService {
         delivered: true,
       };
     }
-    const cutoffHourUtc = WAREHOUSES.find((w) => w.id === shipment.warehouseId)?.cutoffHourUtc ?? 20;
-    const hub = hubId(shipment.carrierId, shipment.destRegion);
-    const [backlog, congestion] = await Promise.all([
-      this.features.readOne(warehouseBacklogFeatures, shipment.warehouseId),
-      this.features.readOne(hubCongestionFeatures, hub),
-    ]);
     const orderedAt = shipment.orderedAt.getTime();
-    const dist = await this.model.load(ctx, {
-      warehouseId: shipment.warehouseId,
-      carrierId: shipment.carrierId,
-      service: shipment.service,
-      distanceKm: shipment.distanceKm,
-      destRegion: shipment.destRegion,
-      orderedAt,
-      weightKg: shipment.weightKg,
-      quantity: shipment.quantity,
-      warehouseBacklog: backlog.value.backlog,
-      hubCongestion: congestion.value.congestion,
-      cutoffHourUtc,
-    });
+    const [row] = await this.#rows([shipment]);
+    const predicted = await this.model.load(ctx, row as DeliveryRow);
+    const dist = this.options.recalibrator?.adjust(predicted) ?? predicted;
     const now = this.options.now();
     const elapsed = Math.max(0, (now - orderedAt) / DAY_MS);
     const arrivedBy = cdfDays(dist, elapsed);
