@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { ANONYMOUS, createLogger, RequestContext } from "@aisle/kit";
@@ -32,11 +31,10 @@ import { ItemIndex } from "../subgraphs/recommendation/src/item-index.ts";
 import { loadRecommendationModels } from "../subgraphs/recommendation/src/models.ts";
 import { buildItemVectors } from "../subgraphs/recommendation/src/recommendation.service.ts";
 import { Vocabulary } from "../subgraphs/recommendation/src/vocabulary.model.ts";
-import { freePort } from "./lib/processes.ts";
 
 /**
  * One catalogue size of the scale suite, in its own process (`node --expose-gc ... scale.worker.ts <products>
- * <out.json>`), so every size starts from an empty heap. Each step builds what a subgraph builds at start with
+ * <out.json> <redis url>`; the suite owns that private redis-server), so every size starts from an empty heap. Each step builds what a subgraph builds at start with
  * the subgraph's own classes, over a world generated at that size, and records its time and its memory
  * (heap, external and RSS deltas between forced collections). The figures so far are rewritten to <out.json>
  * after every step: a size stopped by the time limit still reports the steps it finished.
@@ -48,58 +46,68 @@ export interface Memory {
   readonly rssMb: number;
 }
 
+/** Wall time, and CPU time of the whole process (every thread): on a shared box the CPU time is the cost. */
+export interface Cost {
+  readonly ms: number;
+  readonly cpuMs: number;
+}
+
 export interface ScaleSteps {
-  world?: { ms: number; memory: Memory };
-  catalog?: { storeMs: number; listingsMs: number; memory: Memory };
+  world?: Cost & { memory: Memory };
+  catalog?: { store: Cost; listings: Cost; memory: Memory };
   recommendation?: {
-    modelsLoadMs: number;
+    modelsLoad: Cost;
     /** buildItemVectors: the item tower over every item, then ItemIndex.addAll (what start-up runs). */
-    vectorsAndIndexMs: number;
+    vectorsAndIndex: Cost;
     /** ItemIndex.addAll alone, over the same vectors (a second index, built and dropped). */
-    annBuildMs: number;
+    annBuild: Cost;
     memory: Memory;
     /** Items whose vector equals another item's (cold-start items share their five attribute ids). */
     duplicateVectorShare: number;
     query: AnnQuery;
   };
   search?: {
-    buildMs: number;
+    build: Cost;
+    /** Wall times the engine reports for its two parts. */
     indexMs: number;
     embedMs: number;
     memory: Memory;
-    queryP50Ms: number;
-    queryP99Ms: number;
-    queries: number;
+    query: Latency;
   };
   features?: {
     /** The product features' source (the demo market replayed per product), not part of the store. */
-    marketMs: number;
+    market: Cost;
     /** The embedded default (FEATURE_STORE=memory): the backend's map and the store's LRU cache. */
-    memoryBackend: { writeMs: number; memory: Memory };
+    memoryBackend: { write: Cost; memory: Memory };
     redis: {
-      writeMs: number;
+      write: Cost;
       usedMemoryMb: number;
       bytesPerProduct: number;
       /** Every product read once through the store (batches of 1,000 ids). */
-      readAllMs: number;
+      readAll: Cost;
       /** The serving process's side: the client and the store's LRU cache (writes and reads fill it; 50,000 keys at most). */
       processMemory: Memory;
     };
   };
 }
 
+/** Per query: wall p50/p99, and the CPU time p50 (what the query costs, whatever else the box runs). */
+export interface Latency {
+  readonly queries: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuP50Ms: number;
+}
+
 export interface AnnQuery {
   readonly k: number;
-  readonly queries: number;
-  readonly annP50Ms: number;
-  readonly annP99Ms: number;
-  readonly exactP50Ms: number;
-  readonly exactP99Ms: number;
+  readonly ann: Latency;
+  readonly exact: Latency;
   /** Share of the exact top k that the ANN returns (ties at the k-th score count as found). */
   readonly recallAtK: number;
   readonly recallAt10: number;
-  readonly neighboursP50Ms: number;
-  readonly neighboursP99Ms: number;
+  /** ItemIndex.neighbours(id, 20): similar items. */
+  readonly neighbours: Latency;
 }
 
 export interface ScaleSize {
@@ -136,10 +144,36 @@ function percentile(values: readonly number[], p: number): number {
   return ms(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
 }
 
-async function timed<T>(run: () => Promise<T> | T): Promise<{ value: T; ms: number }> {
-  const t0 = performance.now();
+const cpuNow = () => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
+
+async function timed<T>(run: () => Promise<T> | T): Promise<{ value: T; cost: Cost }> {
+  const [t0, c0] = [performance.now(), cpuNow()];
   const value = await run();
-  return { value, ms: Math.round(performance.now() - t0) };
+  return { value, cost: { ms: Math.round(performance.now() - t0), cpuMs: Math.round(cpuNow() - c0) } };
+}
+
+/** Collects per-call wall and CPU times. */
+class Clock {
+  readonly #wall: number[] = [];
+  readonly #cpu: number[] = [];
+  async time<T>(run: () => Promise<T> | T): Promise<T> {
+    const [t0, c0] = [performance.now(), cpuNow()];
+    const value = await run();
+    this.#wall.push(performance.now() - t0);
+    this.#cpu.push(cpuNow() - c0);
+    return value;
+  }
+  get latency(): Latency {
+    return {
+      queries: this.#wall.length,
+      p50Ms: percentile(this.#wall, 0.5),
+      p99Ms: percentile(this.#wall, 0.99),
+      cpuP50Ms: percentile(this.#cpu, 0.5),
+    };
+  }
 }
 
 /** Evenly spread sample of `count` items (deterministic). */
@@ -150,23 +184,15 @@ function sample<T>(items: readonly T[], count: number): T[] {
 
 async function annQuery(index: ItemIndex, ids: readonly string[], k: number): Promise<AnnQuery> {
   const queries = sample(ids, ids.length >= 1_000_000 ? 100 : 200);
-  const ann: number[] = [];
-  const exact: number[] = [];
-  const neighbours: number[] = [];
+  const [ann, exact, neighbours] = [new Clock(), new Clock(), new Clock()];
   let found = 0;
   let found10 = 0;
   for (const id of queries) {
     // Item vectors as queries: user vectors live in the same space and are searched the same way.
     const q = index.vector(id)!;
-    let t = performance.now();
-    const approx = index.search(q, k);
-    ann.push(performance.now() - t);
-    t = performance.now();
-    const truth = index.exact(q, k);
-    exact.push(performance.now() - t);
-    t = performance.now();
-    index.neighbours(id, 20);
-    neighbours.push(performance.now() - t);
+    const approx = await ann.time(() => index.search(q, k));
+    const truth = await exact.time(() => index.exact(q, k));
+    await neighbours.time(() => index.neighbours(id, 20));
     const kth = truth[truth.length - 1]!.score - 1e-5;
     const tenth = truth[Math.min(9, truth.length - 1)]!.score - 1e-5;
     found += approx.filter((n) => n.score >= kth).length / truth.length;
@@ -174,37 +200,12 @@ async function annQuery(index: ItemIndex, ids: readonly string[], k: number): Pr
   }
   return {
     k,
-    queries: queries.length,
-    annP50Ms: percentile(ann, 0.5),
-    annP99Ms: percentile(ann, 0.99),
-    exactP50Ms: percentile(exact, 0.5),
-    exactP99Ms: percentile(exact, 0.99),
+    ann: ann.latency,
+    exact: exact.latency,
     recallAtK: ms(found / queries.length),
     recallAt10: ms(found10 / queries.length),
-    neighboursP50Ms: percentile(neighbours, 0.5),
-    neighboursP99Ms: percentile(neighbours, 0.99),
+    neighbours: neighbours.latency,
   };
-}
-
-/** A private redis-server on a free port (the box's Redis is shared), stopped by its pid. */
-async function privateRedis(): Promise<{ url: string; stop: () => void }> {
-  const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
-  const { Redis } = await import("ioredis");
-  const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await probe.connect();
-      break;
-    } catch (error) {
-      if (attempt > 50) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  probe.disconnect();
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
 }
 
 async function usedMemory(url: string): Promise<number> {
@@ -227,6 +228,7 @@ async function seed(features: FeatureStore, entries: Entries): Promise<void> {
 async function main(): Promise<void> {
   const products = Number(process.argv[2]);
   const out = process.argv[3]!;
+  const redisUrl = process.argv[4]!;
   const users = 1_000;
   const steps: ScaleSteps = {};
   let peakRss = 0;
@@ -240,7 +242,7 @@ async function main(): Promise<void> {
 
   let base = settled();
   const world = await timed(() => generateWorld({ productCount: products, userCount: users }));
-  steps.world = { ms: world.ms, memory: delta(base) };
+  steps.world = { ...world.cost, memory: delta(base) };
   save(false);
   progress(`world ${JSON.stringify(steps.world)}`);
 
@@ -249,7 +251,7 @@ async function main(): Promise<void> {
   const listings = await timed(() => {
     for (const c of world.value.categories) if (c.parentId === null) store.value.listing(c.id);
   });
-  steps.catalog = { storeMs: store.ms, listingsMs: listings.ms, memory: delta(base) };
+  steps.catalog = { store: store.cost, listings: listings.cost, memory: delta(base) };
   save(false);
   progress(`catalog ${JSON.stringify(steps.catalog)}`);
 
@@ -270,15 +272,15 @@ async function main(): Promise<void> {
   const recMemory = delta(base);
   const ids = world.value.products.map((p) => p.id);
   const distinct = new Set(ids.map((id) => Buffer.from(index.vector(id)!.buffer).toString("base64"))).size;
-  progress(`item vectors and index built in ${built.ms} ms; querying`);
+  progress(`item vectors and index built in ${built.cost.ms} ms; querying`);
   const query = await annQuery(index, ids, 100);
   const second = new ItemIndex({ dim: models.value.vocab.dim });
   const entries = ids.map((id) => [id, index.vector(id)!] as const);
   const ann = await timed(() => second.addAll(entries));
   steps.recommendation = {
-    modelsLoadMs: models.ms,
-    vectorsAndIndexMs: built.ms,
-    annBuildMs: ann.ms,
+    modelsLoad: models.cost,
+    vectorsAndIndex: built.cost,
+    annBuild: ann.cost,
     memory: recMemory,
     duplicateVectorShare: ms(1 - distinct / ids.length),
     query,
@@ -328,7 +330,7 @@ async function main(): Promise<void> {
     "yoga mat",
     "red dress",
   ];
-  const latencies: number[] = [];
+  const [warm, clock] = [new Clock(), new Clock()];
   for (let i = 0; i < 6 * 20; i++) {
     const args: SearchArgs = {
       query: texts[i % texts.length]!,
@@ -338,18 +340,17 @@ async function main(): Promise<void> {
       after: null,
       personalize: false,
     };
-    const t = performance.now();
-    await service.search(new RequestContext(`s${i}`, ANONYMOUS, log), args);
-    if (i >= texts.length) latencies.push(performance.now() - t); // the first round warms up
+    // The first round warms up.
+    await (i < texts.length ? warm : clock).time(() =>
+      service.search(new RequestContext(`s${i}`, ANONYMOUS, log), args),
+    );
   }
   steps.search = {
-    buildMs: engine.ms,
+    build: engine.cost,
     indexMs: Math.round(engine.value.report.tookMs),
     embedMs: Math.round(engine.value.embedMs),
     memory: searchMemory,
-    queryP50Ms: percentile(latencies, 0.5),
-    queryP99Ms: percentile(latencies, 0.99),
-    queries: latencies.length,
+    query: clock.latency,
   };
   save(false);
   progress(`search (${docs.size} documents) ${JSON.stringify(steps.search)}`);
@@ -366,36 +367,33 @@ async function main(): Promise<void> {
   base = settled();
   const inMemory = createFeatureStore(featureStoreConfigFromEnv({ FEATURE_STORE: "memory" }));
   const memoryWrite = await timed(() => seed(inMemory, market.value));
-  const memoryBackend = { writeMs: memoryWrite.ms, memory: delta(base) };
+  const memoryBackend = { write: memoryWrite.cost, memory: delta(base) };
   await inMemory.close();
-  const redis = await privateRedis();
-  try {
-    const redisBase = await usedMemory(redis.url);
+  {
+    const redisBase = await usedMemory(redisUrl);
     base = settled();
     const features = createFeatureStore(
-      featureStoreConfigFromEnv({ FEATURE_STORE: "redis", REDIS_URL: redis.url }),
+      featureStoreConfigFromEnv({ FEATURE_STORE: "redis", REDIS_URL: redisUrl }),
     );
-    if (!(await features.connect(2_000))) throw new Error(`no Redis at ${redis.url}`);
+    if (!(await features.connect(2_000))) throw new Error(`no Redis at ${redisUrl}`);
     const redisWrite = await timed(() => seed(features, market.value));
-    const used = (await usedMemory(redis.url)) - redisBase;
+    const used = (await usedMemory(redisUrl)) - redisBase;
     const readAll = await timed(async () => {
       for (let i = 0; i < ids.length; i += 1_000)
         await features.read(productDemandFeatures, ids.slice(i, i + 1_000));
     });
     steps.features = {
-      marketMs: market.ms,
+      market: market.cost,
       memoryBackend,
       redis: {
-        writeMs: redisWrite.ms,
+        write: redisWrite.cost,
         usedMemoryMb: mb(used),
         bytesPerProduct: Math.round(used / market.value.length),
-        readAllMs: readAll.ms,
+        readAll: readAll.cost,
         processMemory: delta(base),
       },
     };
     await features.close();
-  } finally {
-    redis.stop();
   }
   save(true);
   progress(`features ${JSON.stringify(steps.features)}`);
