@@ -177,6 +177,15 @@ try {
     wape_with_95ci_over_items: daily,
     item_total_wape_with_95ci: totals,
     bias: Object.fromEntries(Object.entries(methods).map(([k, v]) => [k, sum(v) / sum(actual) - 1])),
+    // Units sold and forecast per held-out day (where a bias comes from).
+    units_by_day: Array.from({ length: HOLDOUT_DAYS }, (_, h) => {
+      const day = (v: readonly number[]) => sum(v.filter((_, i) => rows[i]?.row.horizon === h + 1));
+      return {
+        day: isoDay(cutMs + h * DAY_MS),
+        actual: day(actual),
+        ...Object.fromEntries(Object.entries(methods).map(([k, v]) => [k, Math.round(day(v))])),
+      };
+    }),
     upper_coverage: covered,
     bootstrap: { resamples, seed, unit: "item" },
   };
