@@ -52,7 +52,7 @@ interface Arm {
   readonly merging: Merging;
   /** Gateways have arms on every page; the catalog arm only where it answers alone. */
   readonly pages: readonly PageName[];
-  start(supergraphPath: string, urls: Record<Subgraph, string>): Promise<ServerProcess>;
+  start(supergraphPath: string, urls: Readonly<Record<string, string>>): Promise<ServerProcess>;
 }
 
 export type PageName = "plain" | "delivery";
@@ -95,12 +95,12 @@ export async function throwawayPublicKeyFile(dir: string): Promise<string> {
  * The committed supergraph with each benchmarked subgraph's URL pointed at its process, and every other
  * subgraph at a closed port (the pages never reach them; a plan that did would fail, not hit a demo server).
  */
-async function supergraphFor(dir: string, urls: Record<Subgraph, string>): Promise<string> {
+async function supergraphFor(dir: string, urls: Readonly<Record<string, string>>): Promise<string> {
   const sdl = await readFile(join(repoRoot, "schema/supergraph.graphql"), "utf8");
   const rewritten = sdl.replace(
     /@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g,
     (_all, name: string) =>
-      `@join__graph(name: "${name}", url: "${urls[name as Subgraph] ?? "http://127.0.0.1:9/graphql"}")`,
+      `@join__graph(name: "${name}", url: "${urls[name] ?? "http://127.0.0.1:9/graphql"}")`,
   );
   const path = join(dir, "supergraph.graphql");
   await writeFile(path, rewritten);
@@ -119,10 +119,14 @@ async function requestsServed(subgraphUrl: string, subgraph: Subgraph): Promise<
   return total;
 }
 
-/** The benchmarked subgraphs, each in its own process (added to `started`), and a supergraph pointing at them. */
-export async function startSubgraphs(dir: string, started: ServerProcess[]) {
-  const subgraphs = {} as Record<Subgraph, ServerProcess>;
-  for (const name of SUBGRAPHS) {
+/** The benchmarked subgraphs (or `names`), each in its own process (added to `started`), and a supergraph pointing at them. */
+export async function startSubgraphs<Name extends string = Subgraph>(
+  dir: string,
+  started: ServerProcess[],
+  names: readonly Name[] = SUBGRAPHS as readonly string[] as readonly Name[],
+) {
+  const subgraphs = {} as Record<Name, ServerProcess>;
+  for (const name of names) {
     const port = await freePort();
     const server = await startProcess({
       name,
@@ -134,7 +138,7 @@ export async function startSubgraphs(dir: string, started: ServerProcess[]) {
     started.push(server);
     subgraphs[name] = server;
   }
-  const urls = Object.fromEntries(SUBGRAPHS.map((n) => [n, subgraphs[n].url])) as Record<Subgraph, string>;
+  const urls = Object.fromEntries(names.map((n) => [n, subgraphs[n].url])) as Record<Name, string>;
   return { subgraphs, urls, supergraphPath: await supergraphFor(dir, urls) };
 }
 
@@ -151,7 +155,7 @@ const subgraphEnv = {
 };
 
 /** Ours; `entry` runs another copy of the gateway (BENCH_BEFORE_ENTRY: an older checkout, for before/after). */
-function oursArm(
+export function oursArm(
   merging: "on" | "off",
   keyFile: string,
   entry = "gateway/src/main.ts",
@@ -175,6 +179,7 @@ function oursArm(
           // limit is raised out of the way (the memory limiter still runs and is part of the measured cost).
           AUTH_PUBLIC_KEY_FILE: keyFile,
           RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000000",
+          RATE_LIMIT_USER_PER_MINUTE: "1000000000",
         },
         url: `http://127.0.0.1:${port}/graphql`,
         readyUrl: `http://127.0.0.1:${port}/readyz`,

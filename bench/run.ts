@@ -42,6 +42,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   pricing: () => runPricingBench(settings),
   recommendation: () => runRecommendationBench(settings),
   pages: () => runPagesBench(settings),
+  "pages-processes": () => runPagesBench({ ...settings, processes: true }),
   scale: () => runScaleBench(),
   lifecycle: () => runLifecycleBench({ rounds: Math.max(settings.rounds, 10) }),
 };
