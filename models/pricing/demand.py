@@ -1,4 +1,4 @@
-"""The pricing demand model, shared by train.py (demo world) and eval.py (real transactions).
+"""The pricing demand model trained by train.py (the demo world, or a transactions table through import-data.ts).
 
 A log-log demand model with a learned elasticity:
 

@@ -7,6 +7,10 @@ units, 7- and 28-day moving averages), measures how well the learned elasticitie
 world was generated from, exports `pricing.onnx` (opset 17, dynamic batch), and writes `model.json`,
 `vocab.json` (id → index maps) and, through models/common/export.py, `parity.json` (torch outputs that
 onnxruntime-node must reproduce).
+
+A transactions table mapped by import-data.ts (`meta.json` "source": "transactions") trains on every row (the
+evaluation, models/pricing/eval.ts, holds out before it calls this), without stock and without the recovery
+metrics, whose truth only the demo world knows.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", required=True, help="folder written by models/pricing/export-data.ts")
     parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=None, help="default 4 (demo world) or 40 (a transactions table)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--max-products", type=int, default=0, help="train on the first N products only (experiments)")
     args = parser.parse_args()
@@ -44,10 +48,14 @@ def main() -> None:
     started = time.time()
 
     meta = json.load(open(os.path.join(args.data, "meta.json")))
-    products = pd.read_csv(os.path.join(args.data, "products.csv"))
+    real = meta.get("source") == "transactions"  # import-data.ts: no stock, no truth, nothing held out here
+    epochs = args.epochs if args.epochs is not None else (40 if real else 4)
+    # A small real table needs more, smaller steps than the demo's 3 M rows (the former Python eval's settings).
+    batching = {"batch_size": 1024, "lr": 0.01} if real else {}
+    products = pd.read_csv(os.path.join(args.data, "products.csv"), dtype={"product_id": str, "category_id": str})
     history = pd.read_csv(
         os.path.join(args.data, "history.csv"),
-        dtype={"day": np.int32, "price_minor": np.int64, "units": np.int32, "stock_start": np.int32},
+        dtype={"product_id": str, "day": np.int32, "price_minor": np.int64, "units": np.int32, "stock_start": np.int32},
     )
     if args.max_products > 0:
         products = products.iloc[: args.max_products].copy()
@@ -83,61 +91,66 @@ def main() -> None:
     dates = pd.to_datetime(start) + pd.to_timedelta(days, unit="D")
     day_of_year = (dates.dayofyear.to_numpy() - 1) % 365
     weekend = (dates.dayofweek.to_numpy() >= 5).astype(np.float64)
-    drivers = driver_matrix(day_of_year, weekend, history["stock_start"].to_numpy(np.float64), regular_7, regular_28)
+    stock = history["stock_start"].to_numpy(np.float64) if meta.get("stock", True) else None
+    drivers = driver_matrix(day_of_year, weekend, stock, regular_7, regular_28)
     c = history["c"].to_numpy()
     for col in filter(None, os.environ.get("PRICING_ZERO_DRIVERS", "").split(",")):
         drivers[:, DRIVERS.index(col)] = 0.0  # ablation experiments only
 
-    on_sale = history["stock_start"].to_numpy() > 0  # no stock, no sale: nothing to learn about demand
-    cutoff = meta["days"] - HOLDOUT_DAYS
+    # No stock, no sale: nothing to learn about demand (unknown stock: every row).
+    on_sale = history["stock_start"].to_numpy() > 0 if stock is not None else np.ones(len(history), bool)
+    cutoff = meta["days"] - int(meta.get("holdoutDays", HOLDOUT_DAYS))
     train = on_sale & (days < cutoff)
     test = on_sale & (days >= cutoff)
     print(f"{len(history)} rows, {train.sum()} train, {test.sum()} held out (days >= {cutoff})")
 
     print(f"features ready in {time.time() - started:.0f} s")
     model = DemandModel(n_products, n_categories)
-    fit(model, p[train], c[train], log_ratio[train], drivers[train], units[train], epochs=args.epochs, seed=args.seed)
+    fit(model, p[train], c[train], log_ratio[train], drivers[train], units[train], epochs=epochs, seed=args.seed, **batching)
 
-    y = units[test]
-    e_test, q_test = predict(model, p[test], c[test], log_ratio[test], drivers[test])
-    forecasts = {
-        "model": q_test,
-        "last_value": yesterday[test],
-        "moving_average_7": per_day_7[test],
-        "moving_average_28": per_day_28[test],
-    }
     metrics: dict[str, float] = {}
-    for name, forecast in forecasts.items():
-        metrics[f"holdout_wape_{name}"] = round(wape(y, forecast), 4)
-        metrics[f"holdout_mape_{name}"] = round(mape(y, forecast), 4)
+    if test.any():  # a transactions table holds nothing out here (the eval does)
+        y = units[test]
+        e_test, q_test = predict(model, p[test], c[test], log_ratio[test], drivers[test])
+        forecasts = {
+            "model": q_test,
+            "last_value": yesterday[test],
+            "moving_average_7": per_day_7[test],
+            "moving_average_28": per_day_28[test],
+        }
+        for name, forecast in forecasts.items():
+            metrics[f"holdout_wape_{name}"] = round(wape(y, forecast), 4)
+            metrics[f"holdout_mape_{name}"] = round(mape(y, forecast), 4)
 
-    # Elasticity recovery: the model's elasticity per product (mean over its held-out rows) against the truth.
-    frame = pd.DataFrame({"p": p[test], "c": c[test], "e": e_test})
-    learned = frame.groupby("p")["e"].mean()
-    truth = products.set_index("p")["true_elasticity"].loc[learned.index]
-    err = learned.to_numpy() - truth.to_numpy()
-    metrics["elasticity_mae_product"] = round(float(np.abs(err).mean()), 4)
-    metrics["elasticity_rmse_product"] = round(float(np.sqrt((err**2).mean())), 4)
-    metrics["elasticity_bias_product"] = round(float(err.mean()), 4)
-    metrics["elasticity_corr_product"] = round(float(np.corrcoef(learned.to_numpy(), truth.to_numpy())[0, 1]), 4)
-    by_category = pd.DataFrame({"learned": learned.to_numpy(), "c": products.set_index("p")["c"].loc[learned.index].to_numpy()})
-    cat_learned = by_category.groupby("c")["learned"].mean()
-    cat_truth = products.groupby("c")["true_category_elasticity"].first().loc[cat_learned.index]
-    metrics["elasticity_mae_category"] = round(float(np.abs(cat_learned.to_numpy() - cat_truth.to_numpy()).mean()), 4)
-    # Unknown-product answer (id 0): what a product the model never saw gets, against its category's truth.
-    e_unknown, _ = predict(model, np.zeros(test.sum(), dtype=np.int64), c[test], log_ratio[test], drivers[test])
-    unknown = pd.DataFrame({"c": c[test], "e": e_unknown}).groupby("c")["e"].mean()
-    metrics["elasticity_mae_category_unknown_product"] = round(
-        float(np.abs(unknown.to_numpy() - cat_truth.loc[unknown.index].to_numpy()).mean()), 4
-    )
-    # Baseline for recovery: one elasticity for everything (the mean truth) — what a model without structure knows.
-    metrics["elasticity_mae_product_constant_baseline"] = round(float(np.abs(truth.to_numpy() - truth.mean()).mean()), 4)
+    if test.any() and products["true_elasticity"].notna().any():  # known only in the demo world
+        # Elasticity recovery: the model's elasticity per product (mean over its held-out rows) against the truth.
+        frame = pd.DataFrame({"p": p[test], "c": c[test], "e": e_test})
+        learned = frame.groupby("p")["e"].mean()
+        truth = products.set_index("p")["true_elasticity"].loc[learned.index]
+        err = learned.to_numpy() - truth.to_numpy()
+        metrics["elasticity_mae_product"] = round(float(np.abs(err).mean()), 4)
+        metrics["elasticity_rmse_product"] = round(float(np.sqrt((err**2).mean())), 4)
+        metrics["elasticity_bias_product"] = round(float(err.mean()), 4)
+        metrics["elasticity_corr_product"] = round(float(np.corrcoef(learned.to_numpy(), truth.to_numpy())[0, 1]), 4)
+        by_category = pd.DataFrame({"learned": learned.to_numpy(), "c": products.set_index("p")["c"].loc[learned.index].to_numpy()})
+        cat_learned = by_category.groupby("c")["learned"].mean()
+        cat_truth = products.groupby("c")["true_category_elasticity"].first().loc[cat_learned.index]
+        metrics["elasticity_mae_category"] = round(float(np.abs(cat_learned.to_numpy() - cat_truth.to_numpy()).mean()), 4)
+        # Unknown-product answer (id 0): what a product the model never saw gets, against its category's truth.
+        e_unknown, _ = predict(model, np.zeros(test.sum(), dtype=np.int64), c[test], log_ratio[test], drivers[test])
+        unknown = pd.DataFrame({"c": c[test], "e": e_unknown}).groupby("c")["e"].mean()
+        metrics["elasticity_mae_category_unknown_product"] = round(
+            float(np.abs(unknown.to_numpy() - cat_truth.loc[unknown.index].to_numpy()).mean()), 4
+        )
+        # Baseline for recovery: one elasticity for everything (the mean truth) — what a model without structure knows.
+        metrics["elasticity_mae_product_constant_baseline"] = round(float(np.abs(truth.to_numpy() - truth.mean()).mean()), 4)
     metrics["train_rows"] = int(train.sum())
     metrics["holdout_rows"] = int(test.sum())
     for k, v in metrics.items():
         print(f"{k}: {v}")
 
-    sample = np.flatnonzero(test)[:: max(1, int(test.sum()) // 64)][:64]
+    shown = test if test.any() else train
+    sample = np.flatnonzero(shown)[:: max(1, int(shown.sum()) // 64)][:64]
     spec = export_onnx(
         model,
         [
