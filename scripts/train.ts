@@ -19,7 +19,7 @@ const USAGE = `usage: npm run train -- <model>|all [--data <dir>] [--out <regist
 
 For each model: runs models/<model>/export-data.ts into a temporary folder (when present; --data uses a folder
 you give instead, first mapped by models/<model>/import-data.ts into a temporary folder when the model has
-one, e.g. logistics from an Olist order table), then /usr/bin/python3 models/<model>/train.py --data <dir> --out models/<model>, then
+one, e.g. logistics from an Olist order table, demand and pricing from a retail transactions table), then /usr/bin/python3 models/<model>/train.py --data <dir> --out models/<model>, then
 any models/<model>/train-*.ts steps (e.g. search's re-ranker, trained on the exported model's outputs),
 then rebuilds models/manifest.json from every model.json. A model folder with its own train.ts (search:
 npm run train -- search --judgments <dir> learns the served ranking) is trained by it instead, with every argument.
