@@ -114,6 +114,16 @@ export interface LexicalResult {
   readonly facets: FacetCounts;
 }
 
+/** The fields the learned ranker scores one by one. */
+export const SCORED_FIELDS = ["title", "description", "brand", "category", "attributes"] as const;
+export type ScoredField = (typeof SCORED_FIELDS)[number];
+
+/**
+ * Okapi BM25 (k1 1.2, b 0.75, with the classic (k1 + 1) numerator) of the query's distinct stems in each field
+ * of one document, from the index's statistics of that field: the learned ranker's per-field features.
+ */
+export type FieldScores = Readonly<Record<ScoredField, number>>;
+
 export interface VectorHit {
   readonly id: string;
   /** Cosine similarity, -1..1. */
@@ -152,5 +162,11 @@ export interface SearchBackend {
    * edits of its length, the first letter exact, fewest edits first).
    */
   prefix(prefix: string, size: number): Promise<{ id: string; title: string }[]>;
+  /**
+   * Per-field BM25 of the query's words for these documents from the engine's own index statistics, in one
+   * request per search (not one per document); a document the engine does not hold is left out. Absent on
+   * the embedded engine: the application's `FieldStats` are that engine's statistics.
+   */
+  fieldScores?(text: string, ids: readonly string[]): Promise<Map<string, FieldScores>>;
   close(): Promise<void>;
 }

@@ -4,18 +4,21 @@ import {
   emptyFacets,
   MINIMUM_SHOULD_MATCH,
   PRICE_RANGES,
+  SCORED_FIELDS,
   type FacetCounts,
+  type FieldScores,
   type IndexReport,
   type LexicalRequest,
   type LexicalResult,
   type ResolvedFilters,
+  type ScoredField,
   type SearchBackend,
   type VectorHit,
 } from "./backend.ts";
 import type { SearchDocument } from "../retrieval/documents.ts";
 import { FIELD_BOOSTS } from "./embedded-backend.ts";
 import { highlightTitle, matchedTitleStems } from "../understanding/highlight.ts";
-import { analyze, normalizeText, prefixFuzziness, STOP_WORDS, words } from "../understanding/text.ts";
+import { analyze, normalizeText, prefixFuzziness, stem, STOP_WORDS, words } from "../understanding/text.ts";
 
 export interface OpenSearchBackendOptions {
   /** Base URL, e.g. http://127.0.0.1:9200. */
@@ -171,6 +174,40 @@ export function lexicalQuery(request: LexicalRequest): Record<string, unknown> {
   return { bool: { should: alternatives, minimum_should_match: 1, filter: filterClauses(request.filters) } };
 }
 
+/** The index field behind each of the learned ranker's scored fields. */
+const SCORED_FIELD_NAMES: Readonly<Record<ScoredField, string>> = {
+  title: "title",
+  description: "description",
+  brand: "brand_name",
+  category: "category_name",
+  attributes: "attributes_text",
+};
+
+/**
+ * One search for the per-field BM25 of these documents: each field's match on the query's distinct stems is a
+ * named query whose score comes back with each hit (`include_named_queries_score`). The index analyser without
+ * synonyms and no fuzziness, as the ranker's features count exact stems.
+ */
+export function fieldScoresRequest(text: string, ids: readonly string[]): Record<string, unknown> | null {
+  const byStem = new Map<string, string>();
+  for (const w of words(text)) if (!STOP_WORDS.has(w) && !byStem.has(stem(w))) byStem.set(stem(w), w);
+  if (byStem.size === 0 || ids.length === 0) return null;
+  const query = [...byStem.values()].join(" ");
+  return {
+    size: ids.length,
+    _source: false,
+    track_total_hits: false,
+    query: {
+      bool: {
+        filter: [{ ids: { values: ids } }],
+        should: SCORED_FIELDS.map((field) => ({
+          match: { [SCORED_FIELD_NAMES[field]]: { query, analyzer: "aisle_text", _name: field } },
+        })),
+      },
+    },
+  };
+}
+
 interface Bucket {
   key: string | number;
   doc_count: number;
@@ -279,6 +316,35 @@ export class OpenSearchBackend implements SearchBackend {
   prefix(prefix: string, size: number): Promise<{ id: string; title: string }[]> {
     const attributes = { "db.system.name": "opensearch", "aisle.search.size": size };
     return withSpan("opensearch prefix", attributes, () => this.#prefix(prefix, size));
+  }
+
+  fieldScores(text: string, ids: readonly string[]): Promise<Map<string, FieldScores>> {
+    const attributes = { "db.system.name": "opensearch", "aisle.search.size": ids.length };
+    return withSpan("opensearch field scores", attributes, () => this.#fieldScores(text, ids));
+  }
+
+  async #fieldScores(text: string, ids: readonly string[]): Promise<Map<string, FieldScores>> {
+    const body = fieldScoresRequest(text, ids);
+    const out = new Map<string, FieldScores>();
+    if (body === null) return out;
+    const response = await this.client.search({
+      index: this.options.alias,
+      include_named_queries_score: true,
+      body: body as never,
+    });
+    const hits = (
+      response.body as unknown as {
+        hits: { hits: { _id: string; matched_queries?: Partial<Record<ScoredField, number>> }[] };
+      }
+    ).hits.hits;
+    for (const h of hits) {
+      const matched = h.matched_queries ?? {};
+      out.set(
+        h._id,
+        Object.fromEntries(SCORED_FIELDS.map((f) => [f, matched[f] ?? 0])) as Record<ScoredField, number>,
+      );
+    }
+    return out;
   }
 
   async #lexical(request: LexicalRequest): Promise<LexicalResult> {

@@ -112,4 +112,27 @@ describe("learned ranker features", () => {
     expect(card?.categoryIntent).toBe(0);
     expect(card?.filterMatch).toBe(0);
   });
+
+  it("takes the per-field BM25 an engine supplies for a candidate, and computes it for one without", () => {
+    const supplied = { title: 7, description: 0.5, brand: 0, category: 2, attributes: 1 };
+    const rows = ltrFeatureRows(
+      [
+        { ...candidate(docs[0] as SearchDocument, 0), fieldScores: supplied },
+        candidate(docs[2] as SearchDocument, 1),
+      ],
+      { text: "memory card", intentCategoryId: null, extracted: null },
+      stats,
+    );
+    const at = (row: number, f: LtrFeature) => rows[row * LTR_FEATURES.length + LTR_FEATURES.indexOf(f)];
+    expect([
+      at(0, "titleBm25"),
+      at(0, "descriptionBm25"),
+      at(0, "brandBm25"),
+      at(0, "categoryBm25"),
+      at(0, "attributesBm25"),
+    ]).toEqual([7, 0.5, 0, 2, 1]);
+    const own = features("memory card")[2];
+    expect(at(1, "titleBm25")).toBeCloseTo(own?.titleBm25 ?? NaN, 6);
+    expect(own?.titleBm25).toBeGreaterThan(0);
+  });
 });

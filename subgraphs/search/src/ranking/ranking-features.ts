@@ -1,3 +1,4 @@
+import { SCORED_FIELDS, type ScoredField } from "../backends/backend.ts";
 import type { SearchDocument } from "../retrieval/documents.ts";
 import type { ExtractedFilters } from "../understanding/query-understanding.ts";
 import type { Candidate } from "./reranker.ts";
@@ -54,8 +55,8 @@ export const LTR_FEATURES = [
 ] as const;
 export type LtrFeature = (typeof LTR_FEATURES)[number];
 
-type Field = "title" | "description" | "brand" | "category" | "attributes";
-const FIELDS: readonly Field[] = ["title", "description", "brand", "category", "attributes"];
+type Field = ScoredField;
+const FIELDS = SCORED_FIELDS;
 
 /** A document's fields as the ranker reads them: stems per field, and the title's raw words. */
 interface AnalyzedDoc {
@@ -112,8 +113,8 @@ function fieldText(doc: SearchDocument, field: Field): string {
 
 /**
  * Corpus statistics for per-field BM25 (document frequency of each stem per field, mean field length), built
- * once from the indexed documents. Computed in the application so both backends give the ranker the same
- * per-field scores.
+ * once from the indexed documents: the embedded engine's per-field scores. OpenSearch supplies its own from
+ * its index (`SearchBackend.fieldScores`), which follow product changes; these serve when a candidate has none.
  */
 export class FieldStats {
   readonly #docs = new Map<string, AnalyzedDoc>();
@@ -218,6 +219,7 @@ export function ltrFeatureRows(
 
   candidates.forEach((c, row) => {
     const a = stats.analyzed(c.doc);
+    const fieldBm25 = (field: Field) => c.fieldScores?.[field] ?? stats.bm25(queryStems, a, field);
     const title = a.stems.title;
     const coverage = (set: ReadonlySet<string>) =>
       queryStems.length === 0 ? 0 : queryStems.filter((s) => set.has(s)).length / queryStems.length;
@@ -263,11 +265,11 @@ export function ltrFeatureRows(
       lexicalReciprocalRank: c.lexicalRank === null ? 0 : 1 / (1 + c.lexicalRank),
       semanticReciprocalRank: c.semanticRank === null ? 0 : 1 / (1 + c.semanticRank),
       similarity: c.similarity,
-      titleBm25: stats.bm25(queryStems, a, "title"),
-      descriptionBm25: stats.bm25(queryStems, a, "description"),
-      brandBm25: stats.bm25(queryStems, a, "brand"),
-      categoryBm25: stats.bm25(queryStems, a, "category"),
-      attributesBm25: stats.bm25(queryStems, a, "attributes"),
+      titleBm25: fieldBm25("title"),
+      descriptionBm25: fieldBm25("description"),
+      brandBm25: fieldBm25("brand"),
+      categoryBm25: fieldBm25("category"),
+      attributesBm25: fieldBm25("attributes"),
       titleCoverage: coverage(a.stemSets.title),
       descriptionCoverage: coverage(a.stemSets.description),
       metaCoverage: coverage(metaSet),

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { createRng, hashString } from "@aisle/world";
+import type { FieldScores } from "../backends/backend.ts";
 import type { SearchDocument } from "../retrieval/documents.ts";
 import { normalizeText, stem, STOP_WORDS, words } from "../understanding/text.ts";
 
@@ -35,6 +36,8 @@ export interface Candidate {
   readonly fusedScore: number;
   /** The lexical highlight, when any. */
   readonly highlight: string | null;
+  /** Per-field BM25 from the search engine (OpenSearch); absent: the learned ranker computes it (`FieldStats`). */
+  readonly fieldScores?: FieldScores;
 }
 
 export interface FeatureContext {

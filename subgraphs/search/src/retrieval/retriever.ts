@@ -232,6 +232,19 @@ export class HybridRetriever {
     return this.corpus.centroids.find((c) => c.category.id === only)?.category ?? null;
   }
 
+  /** The engine's per-field BM25 on the first `count` candidates (those the learned ranker scores), one request. */
+  async #withFieldScores<C extends Candidate>(ranked: C[], count: number, text: string): Promise<C[]> {
+    const scores = await this.backend.fieldScores?.(
+      text,
+      ranked.slice(0, count).map((c) => c.doc.id),
+    );
+    if (scores === undefined) return ranked;
+    return ranked.map((c, i) => {
+      const fieldScores = i < count ? scores.get(c.doc.id) : undefined;
+      return fieldScores === undefined ? c : { ...c, fieldScores };
+    });
+  }
+
   async retrieve(args: RetrieveArgs): Promise<Retrieved> {
     const { understanding, queryVector, filters, mode } = args;
     const wantLexical = mode !== "semantic" || understanding.text === "";
@@ -342,6 +355,8 @@ export class HybridRetriever {
 
     if (mode === "hybrid-rerank" && this.ranker !== null && understanding.text !== "") {
       if (this.ranker.model.settings.enabled) {
+        if (this.backend.fieldScores !== undefined)
+          ranked = await this.#withFieldScores(ranked, fusedCount, understanding.text);
         ranked = await rankByModel(this.ranker.model, this.ranker.stats, ranked, fusedCount, {
           text: understanding.text,
           intentCategoryId: rankingIntent?.category.id ?? null,
