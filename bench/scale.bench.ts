@@ -4,7 +4,7 @@ import { mkdtemp } from "node:fs/promises";
 import { connect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, repoRoot } from "./lib/processes.ts";
+import { freePort, processUsage, repoRoot, startProcess, tsxNode } from "./lib/processes.ts";
 import type { ScaleSize } from "./scale.worker.ts";
 
 /**
@@ -17,7 +17,8 @@ import type { ScaleSize } from "./scale.worker.ts";
  * is read). Build costs are compared as CPU time of the worker (all its threads): on a shared box, wall times
  * mostly measure the others' load. A size that runs past BENCH_SCALE_TIMEOUT_SECONDS (default 900) is stopped;
  * the steps it finished are kept, the rest extrapolated (labelled) from the two sizes before it. Every cost is
- * compared with n log n between consecutive sizes.
+ * compared with n log n between consecutive sizes. Whole subgraph start-up (spawn to ready) is measured at the demo
+ * size only: the subgraphs always serve the demo world.
  */
 export interface Growth {
   readonly metric: string;
@@ -35,6 +36,8 @@ export interface ScaleBenchResult {
   /** Figures of unfinished sizes, by power-law extrapolation from the two sizes before: estimates, not measurements. */
   readonly extrapolated: { readonly products: number; readonly metric: string; readonly estimate: number }[];
   readonly loadAverage: { readonly before: number[]; readonly after: number[] };
+  /** Whole subgraph processes from spawn to ready, at the demo size only (the subgraphs serve the demo world). */
+  readonly startupAtDemoSize: Record<string, { wallMs: number; cpuMs: number; rssMb: number }>;
 }
 
 /** Costs that must grow no faster than n log n (CPU time of builds, and memory), by name. */
@@ -113,6 +116,42 @@ async function privateRedis(): Promise<{ url: string; stop: () => Promise<void> 
   };
 }
 
+/**
+ * Start-up of the catalog, search and recommendation processes as deployed (NODE_ENV=production, tsx), one at a
+ * time: wall time to /readyz, and the process's CPU time and resident memory then.
+ */
+async function startupAtDemoSize(): Promise<ScaleBenchResult["startupAtDemoSize"]> {
+  const figures: ScaleBenchResult["startupAtDemoSize"] = {};
+  for (const name of ["catalog", "search", "recommendation"]) {
+    const port = await freePort();
+    const t0 = performance.now();
+    const server = await startProcess({
+      name,
+      ...tsxNode(`subgraphs/${name}/src/main.ts`),
+      env: {
+        NODE_ENV: "production",
+        LOG_LEVEL: "warn",
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        AISLE_INTERNAL_SECRET: "bench-internal-secret-0123456789",
+        AISLE_REPLAY_STORE: "memory",
+      },
+      url: `http://127.0.0.1:${port}/graphql`,
+      readyUrl: `http://127.0.0.1:${port}/readyz`,
+    });
+    const wallMs = Math.round(performance.now() - t0);
+    const usage = await processUsage(server.pid);
+    await server.stop();
+    figures[name] = {
+      wallMs,
+      cpuMs: Math.round(usage.cpuSeconds * 1000),
+      rssMb: round(usage.rssBytes / 2 ** 20),
+    };
+    process.stderr.write(`  start-up of ${name} at the demo size: ${JSON.stringify(figures[name])}\n`);
+  }
+  return figures;
+}
+
 async function runSize(products: number, dir: string, timeoutSeconds: number): Promise<ScaleSize | null> {
   const out = join(dir, `scale-${products}.json`);
   const redis = await privateRedis();
@@ -145,10 +184,14 @@ async function runSize(products: number, dir: string, timeoutSeconds: number): P
 }
 
 export async function runScaleBench(): Promise<ScaleBenchResult> {
-  const sizes = (process.env["BENCH_SCALE_SIZES"] ?? "10000,100000,1000000").split(",").map(Number);
+  const sizes = (process.env["BENCH_SCALE_SIZES"] ?? "10000,100000,1000000")
+    .split(",")
+    .filter((x) => x !== "")
+    .map(Number);
   const timeoutSeconds = Number(process.env["BENCH_SCALE_TIMEOUT_SECONDS"] ?? "900");
   const dir = await mkdtemp(join(tmpdir(), "aisle-bench-scale-"));
   const before = loadavg().map(round);
+  const startup = await startupAtDemoSize();
   const results: ScaleSize[] = [];
   for (const products of sizes) {
     const size = await runSize(products, dir, timeoutSeconds);
@@ -210,5 +253,5 @@ export async function runScaleBench(): Promise<ScaleBenchResult> {
       `  | ${g.metric} | ${g.from} → ${g.to} | ${g.ratio} | ${g.nLogNRatio} | ${g.fasterThanNLogN ? "YES" : "no"} |\n`,
     );
   }
-  return { sizes: results, growth, extrapolated, loadAverage: { before, after } };
+  return { sizes: results, growth, extrapolated, loadAverage: { before, after }, startupAtDemoSize: startup };
 }
