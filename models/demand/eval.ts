@@ -2,7 +2,7 @@
  * The demand model as served, scored on days it never saw:
  *
  *   npm run eval -- demand --train <dir> --data <dir> [--out <json>] [--seed 7] [--bootstrap 2000] [--keep]
- *       [--no-plot]
+ *       [--no-plot] [--design auto|direct|residual]
  *
  * 1. Trains exactly as `npm run train -- demand --data <train>` does (scripts/train.ts: import-data.ts maps the
  *    transactions table to daily rows with the subgraph's encoder, train.py chooses the design on an inner time
@@ -61,6 +61,7 @@ const { values } = parseArgs({
     bootstrap: { type: "string", default: "2000" },
     keep: { type: "boolean", default: false },
     "no-plot": { type: "boolean", default: false },
+    design: { type: "string", default: "auto" },
   },
 });
 if (values.data === undefined) {
@@ -94,7 +95,11 @@ try {
     await writeFile(join(trainFolder, "transactions.csv"), `${text}\n`);
   } else trainTable = await readTransactions(trainDir);
   const registryDir = join(work, "registry");
-  const trainArgs = ["demand", "--data", trainFolder, "--out", registryDir, "--", "--seed", String(seed)];
+  // --design direct|residual forces train.py's design (a check of its choice, never a way to pick one).
+  const trainArgs = [
+    ...["demand", "--data", trainFolder, "--out", registryDir, "--", "--seed", String(seed)],
+    ...["--design", values.design],
+  ];
   say(`▶ training: npm run train -- ${trainArgs.join(" ")}`);
   await run(TSX, ["--conditions=aisle-source", join(MODELS_DIR, "..", "scripts", "train.ts"), ...trainArgs], {
     OMP_NUM_THREADS: process.env["OMP_NUM_THREADS"] ?? "1",
@@ -160,7 +165,9 @@ try {
   const covered = forecasts.filter((f, i) => (actual[i] as number) <= f.upper).length / forecasts.length;
   const sum = (v: readonly number[]) => v.reduce((a, b) => a + b, 0);
   const report = {
-    command: `npm run eval -- demand ${sameFolder ? "" : `--train ${values.train} `}--data ${values.data}`,
+    command: `npm run eval -- demand ${sameFolder ? "" : `--train ${values.train} `}--data ${values.data}${
+      values.design === "auto" ? "" : ` --design ${values.design}`
+    }`,
     data: dataTable.path,
     train: sameFolder ? `${dataTable.path} before ${isoDay(cutMs)}` : trainTable?.path,
     protocol: sameFolder
