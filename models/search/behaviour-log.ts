@@ -20,8 +20,8 @@ import { readFile } from "node:fs/promises";
  *
  *   3: ≥ 2× the query's mean, 2: ≥ 1×, 1: ≥ ½×, 0: below (judged not relevant).
  *
- * A product is graded only once it has been examined about once (`MIN_EXAMINATIONS`); a query only when it has
- * at least one engagement and two graded products. Engagement weights: click 1, add_to_cart 2, purchase 3
+ * A product is graded once it has been engaged with (a click implies it was examined) or examined about once
+ * (`MIN_EXAMINATIONS`); a query only when it has at least one engagement and two graded products. Engagement weights: click 1, add_to_cart 2, purchase 3
  * (a purchase implies the click before it, which is logged on its own).
  */
 
@@ -140,7 +140,7 @@ export function judgementsFromBehaviour(
     const meanRate = engagement / examinations;
     const graded = new Map<string, number>();
     for (const [productId, e] of products) {
-      if (e.examinations < MIN_EXAMINATIONS) continue;
+      if (e.examinations < MIN_EXAMINATIONS && e.engagement === 0) continue;
       const rate = (e.engagement + PRIOR_EXAMINATIONS * meanRate) / (e.examinations + PRIOR_EXAMINATIONS);
       const relative = rate / meanRate;
       graded.set(productId, relative >= 2 ? 3 : relative >= 1 ? 2 : relative >= 0.5 ? 1 : 0);

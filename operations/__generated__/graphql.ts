@@ -41,7 +41,7 @@ export type AssessPaymentInput = {
 
 /** One behaviour event. Fields are checked per event (not by the schema), so a bad event is rejected with its reasons while the others of the batch are accepted. */
 export type BehaviourEventInput = {
-  /** The attributionToken of the recommendation that showed the product, on a click, add_to_cart or purchase event: the event is credited to that list (list, position, model version). A token that does not verify, was issued for another product, is older than 30 days or sits on another event type refuses the call with BAD_USER_INPUT. */
+  /** The attributionToken of the recommendation or search hit that showed the product, on a click, add_to_cart or purchase event: the event is credited to that list (list, position, model version). A token that does not verify, was issued for another product, is older than 30 days or sits on another event type refuses the call with BAD_USER_INPUT. */
   attributionToken?: string | null | undefined;
   /** web, ios, android or other. Default web. */
   device?: string | null | undefined;

@@ -26,3 +26,4 @@ export {
   type AttributionClaim,
 } from "./attribution.ts";
 export { DecayedCounts, followEventStream, trendWeight, type FollowOptions } from "./item-trends.ts";
+export * from "./search-log.ts";

@@ -7,6 +7,7 @@ export { DEFAULT_RERANKER_FILE, DEFAULT_SYNONYMS_FILE, searchEnvShape } from "./
 export { OpenSearchBackend } from "./backends/opensearch-backend.ts";
 export { buildSearchEngine, type SearchEngine } from "./retrieval/engine.ts";
 export { SearchService } from "./search.service.ts";
+export { SEARCH_LIST_PREFIX, SEARCH_REASON_CODE, SearchImpressions } from "./search.impressions.ts";
 export { TextEncoder } from "./understanding/text-encoder.model.ts";
 export { Synonyms } from "./understanding/synonyms.ts";
 export { LinearReranker, trainPairwise, featureRows, RERANK_FEATURES } from "./ranking/reranker.ts";

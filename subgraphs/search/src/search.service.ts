@@ -23,6 +23,7 @@ import type { HybridRetriever, Retrieved } from "./retrieval/retriever.ts";
 import { MAX_PREFIX_LENGTH, MAX_QUERY_LENGTH, SearchSort } from "./search.type.ts";
 import type { TextEncoder } from "./understanding/text-encoder.model.ts";
 import { words } from "./understanding/text.ts";
+import type { SearchImpressions } from "./search.impressions.ts";
 
 /** Deepest position a client may page to (offset + first). */
 export const MAX_RESULT_WINDOW = 1_000;
@@ -77,9 +78,17 @@ export interface FacetValue {
 
 export interface SearchPage {
   edges: {
-    node: { product: { id: string }; score: number; highlight: string | null; pinned: boolean };
+    node: {
+      product: { id: string };
+      score: number;
+      highlight: string | null;
+      pinned: boolean;
+      attributionToken: string | null;
+    };
     cursor: string;
   }[];
+  /** This page's id, the list its hits' attribution tokens name; null when the server does not attribute. */
+  searchId: string | null;
   pageInfo: {
     hasNextPage: boolean;
     hasPreviousPage: boolean;
@@ -130,6 +139,7 @@ export class SearchService {
     private readonly affinities: AffinityProvider,
     private readonly autocomplete: Autocomplete,
     private readonly merchandiser: MerchandisingStrategy = new RankMerchandising(),
+    private readonly impressions: SearchImpressions | null = null,
   ) {
     this.#attributeByLower = new Map(labels.attributeNames.map((n) => [n.toLowerCase(), n]));
   }
@@ -317,12 +327,21 @@ export class SearchService {
 
     const page = ranked.slice(offset, offset + args.first);
     const scope = this.#scope(args);
+    const attribution =
+      this.impressions?.present({
+        query: query === "" ? null : query,
+        offset,
+        productIds: page.map((c) => c.doc.id),
+        rankedByModel:
+          args.sort === SearchSort.RELEVANCE && !merchandised && !personalized && relaxedQuery === null,
+      }) ?? null;
     const edges = page.map((c, i) => ({
       node: {
         product: { id: c.doc.id },
         score: c.score,
         highlight: c.highlight,
         pinned: pinnedIds.has(c.doc.id),
+        attributionToken: attribution?.tokens[i] ?? null,
       },
       cursor: encodeCursor(scope, offset + i),
     }));
@@ -330,6 +349,7 @@ export class SearchService {
     const available = Math.min(ranked.length, total);
     return {
       edges,
+      searchId: attribution?.searchId ?? null,
       pageInfo: {
         hasNextPage: offset + page.length < available,
         hasPreviousPage: offset > 0,

@@ -10,6 +10,7 @@ import {
   type SubgraphDefinition,
   type SubgraphParts,
 } from "@aisle/kit";
+import { AttributionTokens, attributionEnvShape, openSearchLog, type SearchLog } from "@aisle/behaviour";
 import { DEFAULT_MODELS_DIR, modelOptionsFromEnv } from "@aisle/ml";
 import { demoWorld } from "@aisle/world";
 import { DemoAffinityProvider } from "./ranking/affinity.ts";
@@ -23,6 +24,7 @@ import { LtrRanker, RANKER_MODEL } from "./ranking/ltr-ranker.model.ts";
 import { LinearReranker } from "./ranking/reranker.ts";
 import { SearchResolver } from "./search.resolver.ts";
 import { searchEnvShape } from "./search.config.ts";
+import { SearchImpressions } from "./search.impressions.ts";
 import { SearchService } from "./search.service.ts";
 import { Synonyms } from "./understanding/synonyms.ts";
 import { ENCODER_MODEL, TextEncoder } from "./understanding/text-encoder.model.ts";
@@ -32,6 +34,8 @@ export interface SearchParts extends SubgraphParts {
   readonly engine: SearchEngine;
   readonly encoder: TextEncoder;
   readonly service: SearchService;
+  /** Where the pages' impressions go (tests read the in-process log). */
+  readonly searchLog: SearchLog;
   /** Applies one product-change event to the index (what the bus subscription calls; tests call it directly). */
   readonly applyProductChange: (change: ProductChange) => Promise<void>;
 }
@@ -98,6 +102,16 @@ export async function createSearchParts(
   for (const e of report.errors.slice(0, 20)) log.warn({ id: e.id, reason: e.reason }, "product not indexed");
   const brands = new Map(world.brands.map((b) => [b.id, b.name]));
   const attributeNames = [...new Set(docs.flatMap((d) => d.attributes.map((a) => a.name)))].sort();
+  // Hits carry attribution tokens and pages are logged, so shoppers' clicks become training data
+  // (models/search/export-behaviour.ts).
+  const searchLog = openSearchLog(source, log);
+  const impressions = new SearchImpressions(
+    new AttributionTokens(parseEnv(attributionEnvShape, source).AISLE_INTERNAL_SECRET),
+    searchLog,
+    ranker === null
+      ? "linear-reranker"
+      : `${RANKER_MODEL}@${ranker.spec.version}${ranker.settings.enabled ? "" : "-gated-off"}`,
+  );
   const service = new SearchService(
     engine.retriever,
     engine.understanding,
@@ -105,6 +119,8 @@ export async function createSearchParts(
     { categories: new Map(world.categories.map((c) => [c.id, c.name])), brands, attributeNames },
     new DemoAffinityProvider(world),
     engine.autocomplete,
+    undefined,
+    impressions,
   );
   const schema = await buildFederatedSchema({
     resolvers: [SearchResolver],
@@ -128,6 +144,7 @@ export async function createSearchParts(
     engine,
     encoder,
     service,
+    searchLog,
     applyProductChange: (change) => applyProductChange(target, change),
     readiness: [
       encoder.model.readiness(),
@@ -135,7 +152,13 @@ export async function createSearchParts(
     ],
     close: async () => {
       unsubscribe();
-      await Promise.allSettled([events.release(), backend.close(), encoder.close(), ranker?.close()]);
+      await Promise.allSettled([
+        events.release(),
+        backend.close(),
+        encoder.close(),
+        ranker?.close(),
+        searchLog.close(),
+      ]);
     },
   };
 }

@@ -170,6 +170,14 @@ export class SearchHitType {
 
   @Field(() => Boolean, { description: "True when merchandising pinned this product (`merchandising.pin`)." })
   pinned!: boolean;
+
+  @PartnerContract()
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "attributionToken of a click, add_to_cart or purchase event (recordEvents) on this hit: credits the search and the position, which is how search learns from shoppers. Valid 30 days; null when the server does not attribute searches.",
+  })
+  attributionToken!: string | null;
 }
 
 // Its own page-info type: the kit's PageInfo is not @shareable, and a second subgraph resolving it would not compose.
@@ -369,6 +377,14 @@ export class SearchResultType {
 
   @Field(() => String, { description: "Engine that served the search: embedded or opensearch." })
   backend!: string;
+
+  @PartnerContract()
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "Id of this page of results, the list its hits' attribution tokens name; null when the server does not attribute searches.",
+  })
+  searchId!: string | null;
 }
 
 @PartnerContract()

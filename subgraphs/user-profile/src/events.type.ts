@@ -43,8 +43,8 @@ export class BehaviourEventInput {
   @Field(() => String, {
     nullable: true,
     description:
-      "The attributionToken of the recommendation that showed the product, on a click, add_to_cart or purchase " +
-      "event: the event is credited to that list (list, position, model version). A token that does not verify, " +
+      "The attributionToken of the recommendation or search hit that showed the product, on a click, add_to_cart " +
+      "or purchase event: the event is credited to that list (list, position, model version). A token that does not verify, " +
       "was issued for another product, is older than 30 days or sits on another event type refuses the call " +
       "with BAD_USER_INPUT.",
   })
