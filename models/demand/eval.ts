@@ -47,7 +47,6 @@ import {
   forecastRows,
   MIN_ITEM_UNITS,
   readTransactions,
-  type TransactionTable,
 } from "./transactions.ts";
 
 export const HOLDOUT_DAYS = 4;
@@ -86,14 +85,13 @@ const work = await mkdtemp(join(tmpdir(), "aisle-eval-demand-"));
 try {
   // 1. Train as `npm run train` does into a temporary registry; one folder: on the transactions before the cut.
   let trainFolder = trainDir;
-  let trainTable: TransactionTable | undefined;
   if (sameFolder) {
     trainFolder = join(work, "train");
     await mkdir(trainFolder);
     const kept = dataTable.rows.filter((_, i) => (dataTable.rowDay[i] as number) < cutMs);
     const text = [dataTable.header, ...kept].map((r) => r.cells.map(csvCell).join(",")).join("\n");
     await writeFile(join(trainFolder, "transactions.csv"), `${text}\n`);
-  } else trainTable = await readTransactions(trainDir);
+  }
   const registryDir = join(work, "registry");
   // --design direct|residual forces train.py's design (a check of its choice, never a way to pick one).
   const trainArgs = [
@@ -169,7 +167,7 @@ try {
       values.design === "auto" ? "" : ` --design ${values.design}`
     }`,
     data: dataTable.path,
-    train: sameFolder ? `${dataTable.path} before ${isoDay(cutMs)}` : trainTable?.path,
+    train: sameFolder ? `${dataTable.path} before ${isoDay(cutMs)}` : trainDir,
     protocol: sameFolder
       ? `one folder: the last ${HOLDOUT_DAYS} calendar days are scored; training reads only the transactions dated before ${isoDay(cutMs)}`
       : `two folders: trained on all of --train; --data's last ${HOLDOUT_DAYS} calendar days scored from its earlier days`,
