@@ -12,7 +12,8 @@ import type { ScaleSize } from "./scale.worker.ts";
  * separated) it runs bench/scale.worker.ts in its own process (`nice -n 10`, `--expose-gc`; run the suite itself
  * un-niced, or the niceness adds up), which generates the world at that size and builds what the subgraphs build
  * at start with their own classes: the catalog's store, recommendation's item vectors and HNSW index (with ANN
- * recall and latency against exact search), search's embedded engine (with query latency) and pricing's product
+ * recall and latency against exact search; and the same index over the vectors made distinct by a little noise,
+ * since items past the model's vocabulary share vectors), search's embedded engine (with query latency) and pricing's product
  * features in the feature store (memory backend, and Redis: a private redis-server per size, whose used_memory
  * is read). Build costs are compared as CPU time of the worker (all its threads): on a shared box, wall times
  * mostly measure the others' load. A size that runs past BENCH_SCALE_TIMEOUT_SECONDS (default 900) is stopped;
@@ -47,13 +48,19 @@ const COSTS: Record<string, (s: ScaleSize) => number | undefined> = {
   "catalog store + listings CPU ms": (s) =>
     s.steps.catalog === undefined ? undefined : s.steps.catalog.store.cpuMs + s.steps.catalog.listings.cpuMs,
   "catalog store heap MB": (s) => s.steps.catalog?.memory.heapMb,
+  "recommendation item tower CPU ms": (s) => s.steps.recommendation?.tower.cpuMs,
   "recommendation vectors + index CPU ms": (s) => s.steps.recommendation?.vectorsAndIndex.cpuMs,
-  "recommendation HNSW build CPU ms": (s) => s.steps.recommendation?.annBuild.cpuMs,
+  "HNSW build CPU ms, distinct vectors": (s) => s.steps.recommendationDistinct?.build.cpuMs,
   "recommendation heap + external MB": (s) =>
     s.steps.recommendation === undefined
       ? undefined
       : s.steps.recommendation.memory.heapMb + s.steps.recommendation.memory.externalMb,
   "recommendation RSS MB": (s) => s.steps.recommendation?.memory.rssMb,
+  "HNSW heap + external MB, distinct vectors": (s) =>
+    s.steps.recommendationDistinct === undefined
+      ? undefined
+      : s.steps.recommendationDistinct.memory.heapMb + s.steps.recommendationDistinct.memory.externalMb,
+  "HNSW RSS MB, distinct vectors": (s) => s.steps.recommendationDistinct?.memory.rssMb,
   "search engine build CPU ms": (s) => s.steps.search?.build.cpuMs,
   "search heap MB": (s) => s.steps.search?.memory.heapMb,
   "search RSS MB": (s) => s.steps.search?.memory.rssMb,
@@ -65,6 +72,7 @@ const COSTS: Record<string, (s: ScaleSize) => number | undefined> = {
 /** Per-request CPU times: compared with n log n as well (they should grow far slower: log n for the ANN). */
 const PER_QUERY: Record<string, (s: ScaleSize) => number | undefined> = {
   "ANN search CPU p50 ms": (s) => s.steps.recommendation?.query.ann.cpuP50Ms,
+  "ANN search CPU p50 ms, distinct vectors": (s) => s.steps.recommendationDistinct?.query.ann.cpuP50Ms,
   "exact search CPU p50 ms": (s) => s.steps.recommendation?.query.exact.cpuP50Ms,
   "similar items CPU p50 ms": (s) => s.steps.recommendation?.query.neighbours.cpuP50Ms,
   "search query CPU p50 ms": (s) => s.steps.search?.query.cpuP50Ms,
@@ -83,6 +91,8 @@ const QUALITY: Record<string, (s: ScaleSize) => number | undefined> = {
   "search query wall p99 ms": (s) => s.steps.search?.query.p99Ms,
   "ANN recall@100": (s) => s.steps.recommendation?.query.recallAtK,
   "ANN recall@10": (s) => s.steps.recommendation?.query.recallAt10,
+  "ANN recall@100, distinct vectors": (s) => s.steps.recommendationDistinct?.query.recallAtK,
+  "ANN recall@10, distinct vectors": (s) => s.steps.recommendationDistinct?.query.recallAt10,
   "duplicate item vectors (share)": (s) => s.steps.recommendation?.duplicateVectorShare,
   "peak RSS MB": (s) => s.peakRssMb,
 };
@@ -93,9 +103,13 @@ const round = (x: number) => Math.round(x * 100) / 100;
 /** A private redis-server on a free port for one size (the box's Redis is shared), stopped by its pid. */
 async function privateRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
   const exited = new Promise((resolve) => child.once("exit", resolve));
   const listening = () =>
     new Promise<boolean>((resolve) => {
