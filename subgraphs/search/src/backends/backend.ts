@@ -98,6 +98,8 @@ export interface LexicalRequest {
   readonly minimumShouldMatch: boolean;
   /** Compute facet counts over the whole match set. */
   readonly facets: boolean;
+  /** Count every match (the default); false when only the top hits are read, and `total` is then a lower bound. */
+  readonly countTotal?: boolean;
 }
 
 export interface LexicalHit {

@@ -208,6 +208,15 @@ export function fieldScoresRequest(text: string, ids: readonly string[]): Record
   };
 }
 
+/** The parts of a lexical search response that are read (smaller JSON to write and parse). */
+const LEXICAL_RESPONSE = [
+  "hits.total.value",
+  "hits.hits._id",
+  "hits.hits._score",
+  "aggregations.*.buckets.key",
+  "aggregations.*.buckets.doc_count",
+];
+
 interface Bucket {
   key: string | number;
   doc_count: number;
@@ -218,6 +227,11 @@ export class OpenSearchBackend implements SearchBackend {
   readonly name = "opensearch" as const;
   readonly client: Client;
   readonly #bulkSize: number;
+  /**
+   * Titles of the documents this process indexed, for highlighting in the application: hits come back as ids
+   * and scores only, without loading and parsing each hit's stored source (with its vector) in OpenSearch.
+   */
+  readonly #titles = new Map<string, string>();
 
   constructor(private readonly options: OpenSearchBackendOptions) {
     this.client = new Client({ node: options.node });
@@ -243,6 +257,8 @@ export class OpenSearchBackend implements SearchBackend {
     const index = `${alias}-${Date.now()}`;
     await this.client.indices.create({ index });
     const errors: { id: string; reason: string }[] = [];
+    const titleOf = new Map(docs.map((d) => [d.id, d.title]));
+    const titles = new Map<string, string>();
     let indexed = 0;
     for (let start = 0; start < docs.length; start += this.#bulkSize) {
       const body: unknown[] = [];
@@ -263,7 +279,10 @@ export class OpenSearchBackend implements SearchBackend {
             id: result._id ?? "?",
             reason: `${result.error.type ?? "error"}: ${result.error.reason ?? ""}`,
           });
-        } else indexed += 1;
+        } else {
+          indexed += 1;
+          titles.set(result._id ?? "", titleOf.get(result._id ?? "") ?? "");
+        }
       }
       onProgress?.(Math.min(start + this.#bulkSize, docs.length), docs.length);
     }
@@ -281,6 +300,8 @@ export class OpenSearchBackend implements SearchBackend {
         actions: [...previous.map((i) => ({ remove: { index: i, alias } })), { add: { index, alias } }],
       } as never,
     });
+    this.#titles.clear();
+    for (const [id, title] of titles) this.#titles.set(id, title);
     for (const old of previous) await this.client.indices.delete({ index: old });
     return { indexed, errors, tookMs: performance.now() - started };
   }
@@ -292,11 +313,13 @@ export class OpenSearchBackend implements SearchBackend {
       body: sourceOf(doc, vector) as never,
       refresh: true,
     });
+    this.#titles.set(doc.id, doc.title);
   }
 
   async remove(id: string): Promise<void> {
     try {
       await this.client.delete({ index: this.options.alias, id, refresh: true });
+      this.#titles.delete(id);
     } catch (error) {
       if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 404) throw error;
     }
@@ -330,13 +353,15 @@ export class OpenSearchBackend implements SearchBackend {
     const response = await this.client.search({
       index: this.options.alias,
       include_named_queries_score: true,
+      filter_path: ["hits.hits._id", "hits.hits.matched_queries"],
       body: body as never,
     });
-    const hits = (
-      response.body as unknown as {
-        hits: { hits: { _id: string; matched_queries?: Partial<Record<ScoredField, number>> }[] };
-      }
-    ).hits.hits;
+    const hits =
+      (
+        response.body as unknown as {
+          hits?: { hits?: { _id: string; matched_queries?: Partial<Record<ScoredField, number>> }[] };
+        }
+      ).hits?.hits ?? [];
     for (const h of hits) {
       const matched = h.matched_queries ?? {};
       out.set(
@@ -352,11 +377,12 @@ export class OpenSearchBackend implements SearchBackend {
     const query = browse ? { bool: { filter: filterClauses(request.filters) } } : lexicalQuery(request);
     const response = await this.client.search({
       index: this.options.alias,
+      filter_path: LEXICAL_RESPONSE,
       body: {
         query,
         size: request.size,
-        track_total_hits: true,
-        _source: browse ? false : ["title"],
+        track_total_hits: request.countTotal ?? true,
+        _source: false,
         ...(browse ? { sort: [{ popularity: "desc" }, { id: "asc" }] } : {}),
         ...(request.facets
           ? {
@@ -378,23 +404,22 @@ export class OpenSearchBackend implements SearchBackend {
           : {}),
       } as never,
     });
+    // filter_path leaves out what is empty: no hits, no total when not counted.
     const body = response.body as unknown as {
-      hits: {
-        total: { value: number };
-        hits: { _id: string; _score: number | null; _source?: { title?: string } }[];
-      };
+      hits?: { total?: { value: number }; hits?: { _id: string; _score: number | null }[] };
       aggregations?: Record<string, { buckets: Bucket[] }>;
     };
+    const found = body.hits?.hits ?? [];
     const queryStems = [...new Set([request.text, ...request.expansions].flatMap(analyze))];
-    const hits = body.hits.hits.map((h, i) => {
-      const title = h._source?.title ?? "";
+    const hits = found.map((h, i) => {
+      const title = this.#titles.get(h._id) ?? "";
       return {
         id: h._id,
-        score: browse ? body.hits.hits.length - i : (h._score ?? 0),
+        score: browse ? found.length - i : (h._score ?? 0),
         highlight: browse ? null : highlightTitle(title, matchedTitleStems(title, queryStems, request.fuzzy)),
       };
     });
-    return { hits, total: body.hits.total.value, facets: this.#facets(body.aggregations) };
+    return { hits, total: body.hits?.total?.value ?? found.length, facets: this.#facets(body.aggregations) };
   }
 
   #facets(aggs: Record<string, { buckets: Bucket[] }> | undefined): FacetCounts {
@@ -417,6 +442,7 @@ export class OpenSearchBackend implements SearchBackend {
     const filter = filterClauses(filters);
     const response = await this.client.search({
       index: this.options.alias,
+      filter_path: ["hits.hits._id", "hits.hits._score"],
       body: {
         size,
         _source: false,
@@ -431,8 +457,8 @@ export class OpenSearchBackend implements SearchBackend {
         },
       } as never,
     });
-    const hits = (response.body as unknown as { hits: { hits: { _id: string; _score: number }[] } }).hits
-      .hits;
+    const hits =
+      (response.body as unknown as { hits?: { hits?: { _id: string; _score: number }[] } }).hits?.hits ?? [];
     // Lucene's cosinesimil score is (1 + cos) / 2.
     return hits.map((h) => ({ id: h._id, similarity: 2 * h._score - 1 }));
   }

@@ -280,6 +280,7 @@ export class HybridRetriever {
           fuzzy: true,
           minimumShouldMatch: false,
           facets: false,
+          countTotal: false,
         })
       : null;
     const semanticHits = (semantic ?? []).filter(
