@@ -2,20 +2,21 @@ import { z } from "zod";
 import { Z, type DeliveryDistribution } from "./delivery.model.ts";
 
 /**
- * Request-time recalibration of the served delivery distribution (models/logistics/CARD.md, "Recalibration").
+ * Request-time recalibration of the served delivery distribution (models/logistics/CARD.md, "Recalibration at
+ * request time"; ADR 0020).
  *
  * The model is calibrated once, when it is trained; delivery times drift after that. This keeps the scores
  * `z = (log t − mu) / sigma` of the last `window` delivered shipments (mu, sigma: the model's answer for that
  * shipment) and serves every new answer through a rolling split-conformal correction on them:
  *
  *   mu' = mu + sigma · q50          (when `centre`; else mu' = mu and q50 is taken as 0)
- *   sigma' = sigma · (qL − q50) / z0.9
+ *   sigma' = sigma · (qL + offset − q50) / z0.9
  *
- * where q50 is the window's median score and qL its finite-sample-corrected quantile at level L, so the
- * P50 and P90 of the answer are those the window's outcomes would have needed (L = 0.9). On top of qL sits an
- * offset that learns from the misses (the quantile tracker of conformal PID control, Angelopoulos, Candès &
- * Tibshirani 2023): every outcome that arrives moves it by `step · (missed − 0.1)`, `missed` meaning the parcel
- * arrived after the P90 served when it was ordered. The offset corrects what a window of delivered outcomes
+ * where q50 is the window's median score and qL its finite-sample-corrected quantile at level L = 0.9, so the
+ * P50 and P90 of the answer are those the window's outcomes would have needed. The offset learns from misses
+ * (the quantile tracker of conformal PID control, Angelopoulos, Candès & Tibshirani 2023): every outcome that
+ * arrives moves it by `step · (missed − 0.1)`, `missed` meaning the parcel arrived after the P90 served when it
+ * was ordered. The offset corrects what a window of delivered outcomes
  * cannot see: in a slowdown the slowest recent orders have not arrived yet, so the window describes a faster
  * past. (Moving the level L instead, as adaptive conformal inference does, is capped by the window's largest
  * score and did not keep up in the tests.)
