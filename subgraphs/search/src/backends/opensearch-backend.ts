@@ -17,7 +17,7 @@ import {
 } from "./backend.ts";
 import type { SearchDocument } from "../retrieval/documents.ts";
 import { FIELD_BOOSTS } from "./embedded-backend.ts";
-import { highlightTitle, matchedTitleStems } from "../understanding/highlight.ts";
+import { highlightTitle, matchedTitleStems, stemMatcher } from "../understanding/highlight.ts";
 import { analyze, normalizeText, prefixFuzziness, stem, STOP_WORDS, words } from "../understanding/text.ts";
 
 export interface OpenSearchBackendOptions {
@@ -411,12 +411,15 @@ export class OpenSearchBackend implements SearchBackend {
     };
     const found = body.hits?.hits ?? [];
     const queryStems = [...new Set([request.text, ...request.expansions].flatMap(analyze))];
+    const matches = stemMatcher(queryStems, request.fuzzy);
     const hits = found.map((h, i) => {
       const title = this.#titles.get(h._id) ?? "";
       return {
         id: h._id,
         score: browse ? found.length - i : (h._score ?? 0),
-        highlight: browse ? null : highlightTitle(title, matchedTitleStems(title, queryStems, request.fuzzy)),
+        highlight: browse
+          ? null
+          : highlightTitle(title, matchedTitleStems(title, queryStems, request.fuzzy, matches)),
       };
     });
     return { hits, total: body.hits?.total?.value ?? found.length, facets: this.#facets(body.aggregations) };
