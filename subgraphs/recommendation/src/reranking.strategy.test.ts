@@ -94,6 +94,51 @@ describe("re-ranking strategies", () => {
     ).toEqual(list.slice(0, 10).map((c) => c.id));
   });
 
+  it("MmrDiversity's lazy greedy picks exactly what recomputing every similarity after every pick picks", () => {
+    // The definition, written plainly: each pick maximises λ·relevance − (1 − λ)·(highest similarity to a
+    // pick), first in pool order on ties, among items whose category is under the cap while any is.
+    function eager(
+      list: readonly Candidate[],
+      lambda: number,
+      first: number,
+      sim: RerankContext["similarity"],
+    ) {
+      const pool = [...list].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, 100);
+      const cap = lambda < 1 ? Math.max(1, Math.ceil(first * 0.5)) : Infinity;
+      const picked: Candidate[] = [];
+      const count = new Map<string, number>();
+      while (picked.length < Math.min(first, pool.length)) {
+        const open = pool.filter((c) => !picked.includes(c));
+        const under = open.filter((c) => (count.get(c.item.categoryId) ?? 0) < cap);
+        const value = (c: Candidate) =>
+          lambda * (pool.length === 1 ? 1 : 1 - pool.indexOf(c) / (pool.length - 1)) -
+          (1 - lambda) * Math.max(0, ...picked.map((p) => sim(p, c)));
+        const from = under.length > 0 ? under : open;
+        const best = from.reduce((b, c) => (value(c) > value(b) ? c : b));
+        picked.push(best);
+        count.set(best.item.categoryId, (count.get(best.item.categoryId) ?? 0) + 1);
+      }
+      return picked.map((c) => c.id);
+    }
+    const rng = requestRng(7, "mmr-equivalence");
+    for (let trial = 0; trial < 150; trial += 1) {
+      const categories = 1 + rng.int(0, 6);
+      const list = candidates(20 + rng.int(0, 200), () => `c-${rng.int(0, categories - 1)}`);
+      for (const c of list) c.score = Math.round(rng.next() * 20) / 20; // ties on purpose
+      const vectors = new Map(list.map((c) => [c.id, [rng.next(), rng.next(), rng.next()]]));
+      const similarity = (a: Candidate, b: Candidate) => {
+        const [x, y] = [vectors.get(a.id)!, vectors.get(b.id)!];
+        const cosine = x[0]! * y[0]! + x[1]! * y[1]! + x[2]! * y[2]!;
+        return 0.2 * cosine + (a.item.categoryId === b.item.categoryId ? 0.3 : 0);
+      };
+      const lambda = [0.3, 0.5, 0.7, 0.9, 1][trial % 5]!;
+      const first = 1 + rng.int(0, 30);
+      const lazy = new MmrDiversity(lambda).apply(list, context({ first, similarity })).map((c) => c.id);
+      expect(lazy.slice(0, Math.min(first, list.length))).toEqual(eager(list, lambda, first, similarity));
+      expect(new Set(lazy).size).toBe(list.length);
+    }
+  });
+
   it("MmrDiversity caps one category at half the list even when similarity does not tell items apart", () => {
     // Similarity says nothing (0 everywhere) and the 30 best items are all c-a: only the cap diversifies.
     const list = candidates(60, (n) => (n < 30 ? "c-a" : "c-b"));

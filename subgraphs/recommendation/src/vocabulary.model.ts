@@ -24,6 +24,7 @@ export function priceBand(priceMinor: number): number {
 export class Vocabulary {
   readonly #items: ReadonlyMap<string, number>;
   readonly #attributes: ReadonlyMap<string, number>;
+  readonly #attributeIdsOf = new WeakMap<ItemFacts, readonly number[]>();
 
   constructor(readonly file: VocabFile) {
     this.#items = new Map(file.items.map((id, i) => [id, i + 1]));
@@ -50,15 +51,24 @@ export class Vocabulary {
     return this.#items.get(id) ?? 0;
   }
 
-  /** The 5 attribute ids of an item (category, department, brand, tier, price band); 0 when unknown. */
-  attributeIds(item: ItemFacts): number[] {
-    return [
-      `cat:${item.categoryId}`,
-      `dept:${item.departmentId}`,
-      `brand:${item.brandId}`,
-      `tier:${item.tier}`,
-      `price:${priceBand(item.priceMinor)}`,
-    ].map((name) => this.#attributes.get(name) ?? 0);
+  /**
+   * The 5 attribute ids of an item (category, department, brand, tier, price band); 0 when unknown. Kept per
+   * facts object (facts are immutable; a changed product gets new ones): every feed asks for a few hundred
+   * candidates', and building the five names each time was a visible share of the feed's CPU profile.
+   */
+  attributeIds(item: ItemFacts): readonly number[] {
+    let ids = this.#attributeIdsOf.get(item);
+    if (ids === undefined) {
+      ids = [
+        `cat:${item.categoryId}`,
+        `dept:${item.departmentId}`,
+        `brand:${item.brandId}`,
+        `tier:${item.tier}`,
+        `price:${priceBand(item.priceMinor)}`,
+      ].map((name) => this.#attributes.get(name) ?? 0);
+      this.#attributeIdsOf.set(item, ids);
+    }
+    return ids;
   }
 
   typeId(type: string): number {
