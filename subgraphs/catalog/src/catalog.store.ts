@@ -122,7 +122,10 @@ export class CatalogStore {
     let listing = this.#listingByCategory.get(categoryId);
     if (listing === undefined) {
       const collected: Product[] = [...(this.#directByCategory.get(categoryId) ?? [])];
-      for (const child of this.children(categoryId)) collected.push(...this.listing(child.id));
+      // A loop, not push(...list): spreading a child's listing passes every product as an argument, which
+      // overflows the stack past about 10^5 products (a department of a 1M catalogue).
+      for (const child of this.children(categoryId))
+        for (const p of this.listing(child.id)) collected.push(p);
       listing = collected.sort(listingOrder);
       this.#listingByCategory.set(categoryId, listing);
     }
