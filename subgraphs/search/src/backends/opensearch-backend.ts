@@ -195,7 +195,7 @@ export function fieldScoresRequest(text: string, ids: readonly string[]): Record
   const query = [...byStem.values()].join(" ");
   return {
     size: ids.length,
-    _source: false,
+    ...ID_FROM_DOC_VALUES,
     track_total_hits: false,
     query: {
       bool: {
@@ -208,10 +208,24 @@ export function fieldScoresRequest(text: string, ids: readonly string[]): Record
   };
 }
 
+/**
+ * Hits name their product by the `id` keyword's doc values instead of the stored `_id`: reading stored fields
+ * decompresses a block of stored documents (sources, vectors included) per hit, the larger part of the fetch.
+ */
+const ID_FROM_DOC_VALUES = { _source: false, stored_fields: "_none_", docvalue_fields: ["id"] } as const;
+
+interface Hit {
+  readonly _score?: number | null;
+  readonly fields?: { readonly id?: readonly string[] };
+  readonly matched_queries?: Partial<Record<ScoredField, number>>;
+}
+
+const hitId = (h: Hit): string => h.fields?.id?.[0] ?? "";
+
 /** The parts of a lexical search response that are read (smaller JSON to write and parse). */
 const LEXICAL_RESPONSE = [
   "hits.total.value",
-  "hits.hits._id",
+  "hits.hits.fields.id",
   "hits.hits._score",
   "aggregations.*.buckets.key",
   "aggregations.*.buckets.doc_count",
@@ -353,19 +367,19 @@ export class OpenSearchBackend implements SearchBackend {
     const response = await this.client.search({
       index: this.options.alias,
       include_named_queries_score: true,
-      filter_path: ["hits.hits._id", "hits.hits.matched_queries"],
+      filter_path: ["hits.hits.fields.id", "hits.hits.matched_queries"],
       body: body as never,
     });
     const hits =
       (
         response.body as unknown as {
-          hits?: { hits?: { _id: string; matched_queries?: Partial<Record<ScoredField, number>> }[] };
+          hits?: { hits?: Hit[] };
         }
       ).hits?.hits ?? [];
     for (const h of hits) {
       const matched = h.matched_queries ?? {};
       out.set(
-        h._id,
+        hitId(h),
         Object.fromEntries(SCORED_FIELDS.map((f) => [f, matched[f] ?? 0])) as Record<ScoredField, number>,
       );
     }
@@ -382,7 +396,7 @@ export class OpenSearchBackend implements SearchBackend {
         query,
         size: request.size,
         track_total_hits: request.countTotal ?? true,
-        _source: false,
+        ...ID_FROM_DOC_VALUES,
         ...(browse ? { sort: [{ popularity: "desc" }, { id: "asc" }] } : {}),
         ...(request.facets
           ? {
@@ -406,16 +420,17 @@ export class OpenSearchBackend implements SearchBackend {
     });
     // filter_path leaves out what is empty: no hits, no total when not counted.
     const body = response.body as unknown as {
-      hits?: { total?: { value: number }; hits?: { _id: string; _score: number | null }[] };
+      hits?: { total?: { value: number }; hits?: Hit[] };
       aggregations?: Record<string, { buckets: Bucket[] }>;
     };
     const found = body.hits?.hits ?? [];
     const queryStems = [...new Set([request.text, ...request.expansions].flatMap(analyze))];
     const matches = stemMatcher(queryStems, request.fuzzy);
     const hits = found.map((h, i) => {
-      const title = this.#titles.get(h._id) ?? "";
+      const id = hitId(h);
+      const title = this.#titles.get(id) ?? "";
       return {
-        id: h._id,
+        id,
         score: browse ? found.length - i : (h._score ?? 0),
         highlight: browse
           ? null
@@ -445,10 +460,10 @@ export class OpenSearchBackend implements SearchBackend {
     const filter = filterClauses(filters);
     const response = await this.client.search({
       index: this.options.alias,
-      filter_path: ["hits.hits._id", "hits.hits._score"],
+      filter_path: ["hits.hits.fields.id", "hits.hits._score"],
       body: {
         size,
-        _source: false,
+        ...ID_FROM_DOC_VALUES,
         query: {
           knn: {
             vector: {
@@ -460,10 +475,9 @@ export class OpenSearchBackend implements SearchBackend {
         },
       } as never,
     });
-    const hits =
-      (response.body as unknown as { hits?: { hits?: { _id: string; _score: number }[] } }).hits?.hits ?? [];
+    const hits = (response.body as unknown as { hits?: { hits?: Hit[] } }).hits?.hits ?? [];
     // Lucene's cosinesimil score is (1 + cos) / 2.
-    return hits.map((h) => ({ id: h._id, similarity: 2 * h._score - 1 }));
+    return hits.map((h) => ({ id: hitId(h), similarity: 2 * (h._score ?? 0) - 1 }));
   }
 
   async #prefix(prefix: string, size: number): Promise<{ id: string; title: string }[]> {
