@@ -209,7 +209,7 @@ export async function runScaleBench(): Promise<ScaleBenchResult> {
   const results: ScaleSize[] = [];
   for (const products of sizes) {
     const size = await runSize(products, dir, timeoutSeconds);
-    results.push(size ?? { products, users: 0, steps: {}, done: false, peakRssMb: 0 });
+    results.push(size ?? { products, users: 0, steps: {}, errors: {}, done: false, peakRssMb: 0 });
   }
   const after = loadavg().map(round);
 

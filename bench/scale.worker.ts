@@ -117,6 +117,8 @@ export interface ScaleSize {
   readonly products: number;
   readonly users: number;
   readonly steps: ScaleSteps;
+  /** Steps that threw (their stack): the run goes on with the next step. */
+  readonly errors: Record<string, string>;
   readonly done: boolean;
   readonly peakRssMb: number;
 }
@@ -244,14 +246,26 @@ async function main(): Promise<void> {
   const redisUrl = process.argv[4]!;
   const users = 1_000;
   const steps: ScaleSteps = {};
+  const errors: Record<string, string> = {};
   let peakRss = 0;
   const save = (done: boolean) => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const record: ScaleSize = { products, users, steps, done, peakRssMb: mb(peakRss) };
+    const record: ScaleSize = { products, users, steps, errors, done, peakRssMb: mb(peakRss) };
     writeFileSync(out, JSON.stringify(record, null, 2));
   };
   const log = createLogger("bench", "error");
   const progress = (step: string) => process.stderr.write(`  scale ${products}: ${step}\n`);
+  const keep: unknown[] = [];
+  /** Runs one step; a step that throws is recorded in `errors` and the next one runs. */
+  const step = async (name: string, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      errors[name] = String(error instanceof Error ? (error.stack ?? error.message) : error).slice(0, 600);
+      progress(`${name} FAILED: ${errors[name]}`);
+    }
+    save(false);
+  };
 
   let base = settled();
   const world = await timed(() => generateWorld({ productCount: products, userCount: users }));
@@ -260,181 +274,189 @@ async function main(): Promise<void> {
   save(false);
   progress(`world ${JSON.stringify(steps.world)}`);
 
-  base = settled();
-  const store = await timed(() => new CatalogStore(world.value));
-  const listings = await timed(() => {
-    for (const c of world.value.categories) if (c.parentId === null) store.value.listing(c.id);
-  });
-  steps.catalog = { store: store.cost, listings: listings.cost, memory: delta(base) };
-  save(false);
-  progress(`catalog ${JSON.stringify(steps.catalog)}`);
-
-  const encoder = await TextEncoder.load(modelOptionsFromEnv("search", process.env));
-  const reranker = await LinearReranker.load(DEFAULT_RERANKER_FILE);
-  const ranker = await LtrRanker.load(DEFAULT_MODELS_DIR);
-  const synonyms = Synonyms.load(DEFAULT_SYNONYMS_FILE);
-  base = settled();
-  const categories = world.value.categories.map((c) => ({ id: c.id, name: c.name }));
-  const engine = await timed(() =>
-    buildSearchEngine({
-      backend: new EmbeddedBackend(),
-      encoder,
-      docs: documentsFromWorld(world.value),
-      categories,
-      synonyms,
-      reranker,
-      ranker,
-    }),
-  );
-  const searchMemory = delta(base);
-  const docs = engine.value.corpus;
-  const service = new SearchService(
-    engine.value.retriever,
-    engine.value.understanding,
-    encoder,
-    {
-      categories: new Map(categories.map((c) => [c.id, c.name])),
-      brands: new Map(world.value.brands.map((b) => [b.id, b.name])),
-      attributeNames: [],
-    },
-    { affinities: async () => new Map() },
-    engine.value.autocomplete,
-  );
-  type SearchArgs = Parameters<SearchService["search"]>[1];
-  // The search suite's shopper queries: typos, synonyms, price phrases, category words.
-  const texts = [
-    "wireless earbuds",
-    "black sneakers under 150",
-    "rucksack",
-    "coffe maker",
-    "yoga mat",
-    "red dress",
-  ];
-  const [warm, clock] = [new Clock(), new Clock()];
-  for (let i = 0; i < 6 * 20; i++) {
-    const args: SearchArgs = {
-      query: texts[i % texts.length]!,
-      filters: [],
-      sort: "RELEVANCE" as SearchArgs["sort"],
-      first: 24,
-      after: null,
-      personalize: false,
-    };
-    // The first round warms up.
-    await (i < texts.length ? warm : clock).time(() =>
-      service.search(new RequestContext(`s${i}`, ANONYMOUS, log), args),
-    );
-  }
-  steps.search = {
-    build: engine.cost,
-    indexMs: Math.round(engine.value.report.tookMs),
-    embedMs: Math.round(engine.value.embedMs),
-    memory: searchMemory,
-    query: clock.latency,
-  };
-  save(false);
-  progress(`search (${docs.size} documents) ${JSON.stringify(steps.search)}`);
-  await encoder.close();
-  await ranker?.close();
-
-  const market = await timed(() => {
-    const m = marketFor(world.value);
-    return ids.flatMap((id) => {
-      const state = m.state(id);
-      return state === null ? [] : [[id, featuresFromMarket(state)] as const];
-    });
-  });
-  base = settled();
-  const inMemory = createFeatureStore(featureStoreConfigFromEnv({ FEATURE_STORE: "memory" }));
-  const memoryWrite = await timed(() => seed(inMemory, market.value));
-  const memoryBackend = { write: memoryWrite.cost, memory: delta(base) };
-  await inMemory.close();
-  {
-    const redisBase = await usedMemory(redisUrl);
+  await step("catalog", async () => {
     base = settled();
-    const features = createFeatureStore(
-      featureStoreConfigFromEnv({ FEATURE_STORE: "redis", REDIS_URL: redisUrl }),
-    );
-    if (!(await features.connect(2_000))) throw new Error(`no Redis at ${redisUrl}`);
-    const redisWrite = await timed(() => seed(features, market.value));
-    const used = (await usedMemory(redisUrl)) - redisBase;
-    const readAll = await timed(async () => {
-      for (let i = 0; i < ids.length; i += 1_000)
-        await features.read(productDemandFeatures, ids.slice(i, i + 1_000));
+    const store = await timed(() => new CatalogStore(world.value));
+    const listings = await timed(() => {
+      for (const c of world.value.categories) if (c.parentId === null) store.value.listing(c.id);
     });
-    steps.features = {
-      market: market.cost,
-      memoryBackend,
-      redis: {
-        write: redisWrite.cost,
-        usedMemoryMb: mb(used),
-        bytesPerProduct: Math.round(used / market.value.length),
-        readAll: readAll.cost,
-        processMemory: delta(base),
-      },
-    };
-    await features.close();
-  }
-  save(false);
-  progress(`features ${JSON.stringify(steps.features)}`);
-
-  // Recommendation last: its served build can outrun the time limit at 1M (see duplicateVectorShare).
-  const models = await timed(async () => {
-    const [vocab, registry] = await Promise.all([
-      Vocabulary.load(DEFAULT_MODELS_DIR),
-      ModelRegistry.load({ modelsDir: DEFAULT_MODELS_DIR }),
-    ]);
-    const loaded = await loadRecommendationModels(registry, vocab.maxLen, RANKER_FEATURE_COUNT, (name) =>
-      modelOptionsFromEnv(name, process.env),
-    );
-    return { vocab, loaded };
+    steps.catalog = { store: store.cost, listings: listings.cost, memory: delta(base) };
+    progress(`catalog ${JSON.stringify(steps.catalog)}`);
+    keep.push(store.value);
   });
-  const { vocab, loaded } = models.value;
-  const facts = new CatalogFacts(world.value);
-  const items = [...facts.all()];
-  // The item tower alone, on the rows buildItemVectors makes, for the control below.
-  const tower = await timed(() =>
-    predictAll(
-      loaded.itemTower,
-      items.map((item) => ({ itemId: vocab.itemIndex(item.id), attrIds: vocab.attributeIds(item) })),
-    ),
-  );
-  const distinct = new Set(
-    tower.value.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64")),
-  ).size;
-  // Control: the same vectors, each moved by a little deterministic noise so that no two are equal: the HNSW
-  // index's own growth, apart from the duplicates that cold-start items bring.
-  base = settled();
-  const control = new ItemIndex({ dim: vocab.dim });
-  const controlBuild = await timed(() =>
-    control.addAll(items.map((item, i) => [item.id, jitter(tower.value[i]!, i)])),
-  );
-  steps.recommendationDistinct = {
-    build: controlBuild.cost,
-    memory: delta(base),
-    query: await annQuery(control, ids, 100),
-  };
-  save(false);
-  progress(`recommendation, distinct vectors ${JSON.stringify(steps.recommendationDistinct)}`);
 
-  base = settled();
-  const index = new ItemIndex({ dim: vocab.dim });
-  const built = await timed(() => buildItemVectors(loaded, facts, vocab, index));
-  const recMemory = delta(base);
-  progress(`item vectors and index built in ${built.cost.ms} ms; querying`);
-  steps.recommendation = {
-    modelsLoad: models.cost,
-    tower: tower.cost,
-    vectorsAndIndex: built.cost,
-    memory: recMemory,
-    duplicateVectorShare: ms(1 - distinct / items.length),
-    query: await annQuery(index, ids, 100),
-  };
-  await loaded.close();
+  await step("search", async () => {
+    const encoder = await TextEncoder.load(modelOptionsFromEnv("search", process.env));
+    const reranker = await LinearReranker.load(DEFAULT_RERANKER_FILE);
+    const ranker = await LtrRanker.load(DEFAULT_MODELS_DIR);
+    const synonyms = Synonyms.load(DEFAULT_SYNONYMS_FILE);
+    base = settled();
+    const categories = world.value.categories.map((c) => ({ id: c.id, name: c.name }));
+    const engine = await timed(() =>
+      buildSearchEngine({
+        backend: new EmbeddedBackend(),
+        encoder,
+        docs: documentsFromWorld(world.value),
+        categories,
+        synonyms,
+        reranker,
+        ranker,
+      }),
+    );
+    const searchMemory = delta(base);
+    const docs = engine.value.corpus;
+    const service = new SearchService(
+      engine.value.retriever,
+      engine.value.understanding,
+      encoder,
+      {
+        categories: new Map(categories.map((c) => [c.id, c.name])),
+        brands: new Map(world.value.brands.map((b) => [b.id, b.name])),
+        attributeNames: [],
+      },
+      { affinities: async () => new Map() },
+      engine.value.autocomplete,
+    );
+    type SearchArgs = Parameters<SearchService["search"]>[1];
+    // The search suite's shopper queries: typos, synonyms, price phrases, category words.
+    const texts = [
+      "wireless earbuds",
+      "black sneakers under 150",
+      "rucksack",
+      "coffe maker",
+      "yoga mat",
+      "red dress",
+    ];
+    const [warm, clock] = [new Clock(), new Clock()];
+    for (let i = 0; i < 6 * 20; i++) {
+      const args: SearchArgs = {
+        query: texts[i % texts.length]!,
+        filters: [],
+        sort: "RELEVANCE" as SearchArgs["sort"],
+        first: 24,
+        after: null,
+        personalize: false,
+      };
+      // The first round warms up.
+      await (i < texts.length ? warm : clock).time(() =>
+        service.search(new RequestContext(`s${i}`, ANONYMOUS, log), args),
+      );
+    }
+    steps.search = {
+      build: engine.cost,
+      indexMs: Math.round(engine.value.report.tookMs),
+      embedMs: Math.round(engine.value.embedMs),
+      memory: searchMemory,
+      query: clock.latency,
+    };
+    progress(`search (${docs.size} documents) ${JSON.stringify(steps.search)}`);
+    await encoder.close();
+    await ranker?.close();
+    keep.push(engine.value, service);
+  });
+
+  await step("features", async () => {
+    const market = await timed(() => {
+      const m = marketFor(world.value);
+      return ids.flatMap((id) => {
+        const state = m.state(id);
+        return state === null ? [] : [[id, featuresFromMarket(state)] as const];
+      });
+    });
+    base = settled();
+    const inMemory = createFeatureStore(featureStoreConfigFromEnv({ FEATURE_STORE: "memory" }));
+    const memoryWrite = await timed(() => seed(inMemory, market.value));
+    const memoryBackend = { write: memoryWrite.cost, memory: delta(base) };
+    await inMemory.close();
+    {
+      const redisBase = await usedMemory(redisUrl);
+      base = settled();
+      const features = createFeatureStore(
+        featureStoreConfigFromEnv({ FEATURE_STORE: "redis", REDIS_URL: redisUrl }),
+      );
+      if (!(await features.connect(2_000))) throw new Error(`no Redis at ${redisUrl}`);
+      const redisWrite = await timed(() => seed(features, market.value));
+      const used = (await usedMemory(redisUrl)) - redisBase;
+      const readAll = await timed(async () => {
+        for (let i = 0; i < ids.length; i += 1_000)
+          await features.read(productDemandFeatures, ids.slice(i, i + 1_000));
+      });
+      steps.features = {
+        market: market.cost,
+        memoryBackend,
+        redis: {
+          write: redisWrite.cost,
+          usedMemoryMb: mb(used),
+          bytesPerProduct: Math.round(used / market.value.length),
+          readAll: readAll.cost,
+          processMemory: delta(base),
+        },
+      };
+      await features.close();
+    }
+    progress(`features ${JSON.stringify(steps.features)}`);
+  });
+
+  await step("recommendation", async () => {
+    // Recommendation last: its served build can outrun the time limit at 1M (see duplicateVectorShare).
+    const models = await timed(async () => {
+      const [vocab, registry] = await Promise.all([
+        Vocabulary.load(DEFAULT_MODELS_DIR),
+        ModelRegistry.load({ modelsDir: DEFAULT_MODELS_DIR }),
+      ]);
+      const loaded = await loadRecommendationModels(registry, vocab.maxLen, RANKER_FEATURE_COUNT, (name) =>
+        modelOptionsFromEnv(name, process.env),
+      );
+      return { vocab, loaded };
+    });
+    const { vocab, loaded } = models.value;
+    const facts = new CatalogFacts(world.value);
+    const items = [...facts.all()];
+    // The item tower alone, on the rows buildItemVectors makes, for the control below.
+    const tower = await timed(() =>
+      predictAll(
+        loaded.itemTower,
+        items.map((item) => ({ itemId: vocab.itemIndex(item.id), attrIds: vocab.attributeIds(item) })),
+      ),
+    );
+    const distinct = new Set(
+      tower.value.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64")),
+    ).size;
+    // Control: the same vectors, each moved by a little deterministic noise so that no two are equal: the HNSW
+    // index's own growth, apart from the duplicates that cold-start items bring.
+    base = settled();
+    const control = new ItemIndex({ dim: vocab.dim });
+    const controlBuild = await timed(() =>
+      control.addAll(items.map((item, i) => [item.id, jitter(tower.value[i]!, i)])),
+    );
+    steps.recommendationDistinct = {
+      build: controlBuild.cost,
+      memory: delta(base),
+      query: await annQuery(control, ids, 100),
+    };
+    save(false);
+    progress(`recommendation, distinct vectors ${JSON.stringify(steps.recommendationDistinct)}`);
+
+    base = settled();
+    const index = new ItemIndex({ dim: vocab.dim });
+    const built = await timed(() => buildItemVectors(loaded, facts, vocab, index));
+    const recMemory = delta(base);
+    progress(`item vectors and index built in ${built.cost.ms} ms; querying`);
+    steps.recommendation = {
+      modelsLoad: models.cost,
+      tower: tower.cost,
+      vectorsAndIndex: built.cost,
+      memory: recMemory,
+      duplicateVectorShare: ms(1 - distinct / items.length),
+      query: await annQuery(index, ids, 100),
+    };
+    await loaded.close();
+    progress(`recommendation ${JSON.stringify(steps.recommendation)}`);
+    keep.push(facts, index, control);
+  });
   save(true);
-  progress(`recommendation ${JSON.stringify(steps.recommendation)}`);
-  // Keep what each step built alive until its memory was measured.
-  void [store.value, facts, index, control, engine.value, service];
+  // What each step built stayed alive until its memory was measured.
+  void keep;
   process.exit(0);
 }
 
