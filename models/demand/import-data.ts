@@ -1,7 +1,5 @@
-import { existsSync } from "node:fs";
-import { mkdir, symlink, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import {
   DEMAND_FEATURES,
   DEMAND_HORIZON_DAYS,
@@ -15,6 +13,7 @@ import {
   MIN_KNOWN_DAYS,
   readTransactions,
 } from "./transactions.ts";
+import { importFolders, linkTrainingFormat } from "../common/import-folders.ts";
 
 /**
  * `npm run train -- demand --data <dir>` runs this first (scripts/train.ts): it turns a retail transactions
@@ -29,19 +28,9 @@ import {
  *
  * Usage: `tsx --conditions=aisle-source models/demand/import-data.ts --data <dir> --out <dir>`
  */
-const { values } = parseArgs({ options: { data: { type: "string" }, out: { type: "string" } } });
-if (values.data === undefined || values.out === undefined) {
-  process.stderr.write("usage: import-data.ts --data <dir> --out <dir>\n");
-  process.exit(2);
-}
-const dataDir = resolve(values.data);
-const outDir = resolve(values.out);
-await mkdir(outDir, { recursive: true });
+const { dataDir, outDir } = await importFolders();
 
-if (existsSync(join(dataDir, "rows.csv")) && existsSync(join(dataDir, "meta.json"))) {
-  for (const name of ["rows.csv", "meta.json"]) await symlink(join(dataDir, name), join(outDir, name));
-  process.stdout.write(`${dataDir} is already in the training format; linked\n`);
-} else {
+if (!(await linkTrainingFormat(dataDir, outDir, ["rows.csv", "meta.json"]))) {
   const table = await readTransactions(dataDir);
   const sales = dailySales(table);
   const lines = [

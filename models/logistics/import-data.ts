@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
-import { mkdir, symlink, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { deliveryEncoder } from "../../subgraphs/logistics/src/delivery.features.ts";
 import { olistFeatureList, readOrderTable } from "./olist.ts";
+import { importFolders, linkTrainingFormat } from "../common/import-folders.ts";
 
 /**
  * `npm run train -- logistics --data <dir>` runs this first (scripts/train.ts, for any model with an
@@ -17,19 +16,9 @@ import { olistFeatureList, readOrderTable } from "./olist.ts";
  *
  * Usage: `tsx --conditions=aisle-source models/logistics/import-data.ts --data <dir> --out <dir>`
  */
-const { values } = parseArgs({ options: { data: { type: "string" }, out: { type: "string" } } });
-if (values.data === undefined || values.out === undefined) {
-  process.stderr.write("usage: import-data.ts --data <dir> --out <dir>\n");
-  process.exit(2);
-}
-const dataDir = resolve(values.data);
-const outDir = resolve(values.out);
-await mkdir(outDir, { recursive: true });
+const { dataDir, outDir } = await importFolders();
 
-if (existsSync(join(dataDir, "shipments.csv")) && existsSync(join(dataDir, "meta.json"))) {
-  for (const name of ["shipments.csv", "meta.json"]) await symlink(join(dataDir, name), join(outDir, name));
-  process.stdout.write(`${dataDir} is already in the training format; linked\n`);
-} else {
+if (!(await linkTrainingFormat(dataDir, outDir, ["shipments.csv", "meta.json"]))) {
   const table = await readOrderTable(dataDir);
   if (table.orders.length < 200) {
     throw new Error(

@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
-import { mkdir, symlink, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { DAY_MS, readTransactions } from "../demand/transactions.ts";
 import { listPrice, pricingPanel } from "./panel.ts";
+import { importFolders, linkTrainingFormat } from "../common/import-folders.ts";
 
 /**
  * `npm run train -- pricing --data <dir>` runs this first (scripts/train.ts): it turns a retail transactions
@@ -20,20 +19,10 @@ import { listPrice, pricingPanel } from "./panel.ts";
  *
  * Usage: `tsx --conditions=aisle-source models/pricing/import-data.ts --data <dir> --out <dir>`
  */
-const { values } = parseArgs({ options: { data: { type: "string" }, out: { type: "string" } } });
-if (values.data === undefined || values.out === undefined) {
-  process.stderr.write("usage: import-data.ts --data <dir> --out <dir>\n");
-  process.exit(2);
-}
-const dataDir = resolve(values.data);
-const outDir = resolve(values.out);
-await mkdir(outDir, { recursive: true });
+const { dataDir, outDir } = await importFolders();
 const FILES = ["products.csv", "history.csv", "meta.json"];
 
-if (FILES.every((name) => existsSync(join(dataDir, name)))) {
-  for (const name of FILES) await symlink(join(dataDir, name), join(outDir, name));
-  process.stdout.write(`${dataDir} is already in the training format; linked\n`);
-} else {
+if (!(await linkTrainingFormat(dataDir, outDir, FILES))) {
   const table = await readTransactions(dataDir);
   const { tradingDays, products } = pricingPanel(table);
   const start = tradingDays[0] as number;
