@@ -1,4 +1,12 @@
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import {
+  createHash,
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  randomUUID,
+  timingSafeEqual,
+  type KeyObject,
+} from "node:crypto";
 
 /** Who is calling, as verified by the gateway. `userId: null` is an anonymous caller. */
 export interface Identity {
@@ -49,8 +57,17 @@ interface SignedClaims {
   readonly exp: number;
 }
 
+const keys = new Map<string, KeyObject>();
+
+/** The secret as a prepared key: an HMAC under a KeyObject costs half of one under the string (every fetch signs). */
+function keyOf(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (key === undefined) keys.set(secret, (key = createSecretKey(Buffer.from(secret, "utf8"))));
+  return key;
+}
+
 function mac(secret: string, payload: string): Buffer {
-  return createHmac("sha256", secret).update(`${VERSION}.${payload}`).digest();
+  return createHmac("sha256", keyOf(secret)).update(`${VERSION}.${payload}`).digest();
 }
 
 /** sha256 of a request body, base64url: what a signature binds (strings are hashed as their UTF-8 bytes). */
