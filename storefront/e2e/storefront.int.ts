@@ -268,6 +268,30 @@ describe.skipIf(missing !== undefined)("storefront in Chromium", () => {
       .toBeLessThan(total);
   });
 
+  it("search, signed in: opening a hit records a click that the API credits to the search", async () => {
+    // Still signed in as user 42 (the home test above).
+    await open(page, stack.origin, "/search?q=headphones");
+    expect(await page.locator("header").innerText()).toContain("User 42");
+    const recorded = page.waitForResponse(
+      (r) => r.url().endsWith("/graphql") && (r.request().postData() ?? "").includes("StorefrontRecordClick"),
+    );
+    await page.locator("[data-testid=product-card]").nth(2).click();
+    const answer = (await (await recorded).json()) as {
+      data?: { recordEvents: { accepted: number; rejected: unknown[] } };
+      errors?: unknown[];
+    };
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.recordEvents).toEqual({ accepted: 1, rejected: [] });
+    const sent = JSON.parse((await recorded).request().postData() ?? "{}") as {
+      variables: { events: { attributionToken: string; surface: string }[] };
+    };
+    expect(sent.variables.events[0]).toMatchObject({
+      surface: "search",
+      attributionToken: expect.stringMatching(/^at1\./),
+    });
+    await page.waitForSelector(`body[data-ready^="/p/"]`);
+  });
+
   it("product page: details, delivery options, similar and bought-together products", async () => {
     await open(page, stack.origin, PATHS.product);
     expect((await page.locator("[data-testid=product-name]").innerText()).length).toBeGreaterThan(3);

@@ -57,8 +57,9 @@ function parseCost(option: StorefrontDeliveryOptionFragment): number {
 export function productCard(
   product: StorefrontProductCardFragment,
   extra: TemplateResult | typeof nothing = nothing,
+  onOpen?: () => void,
 ): TemplateResult {
-  return html`<a class="card" href="/p/${product.id}" data-testid="product-card">
+  return html`<a class="card" href="/p/${product.id}" data-testid="product-card" @click=${onOpen ?? nothing}>
     <img src=${imageUrl(product)} alt="" width="200" height="200" />
     <span class="title" data-testid="product-title">${product.title}</span>
     <span class="brand muted">${product.brand.name}</span>

@@ -1,12 +1,31 @@
 import { html, nothing } from "lit-html";
 import {
+  StorefrontRecordClickDocument,
   StorefrontSearchDocument,
   type SearchFilterInput,
   type StorefrontSearchQuery,
 } from "../../../operations/__generated__/graphql.ts";
 import { PRICE, query } from "../api.ts";
 import type { Page } from "../router.ts";
+import { signedInUser } from "../state.ts";
 import { grid, partial, productCard } from "../ui.ts";
+
+/**
+ * Tells the API a signed-in shopper opened a hit, with the hit's attribution token: the click is credited to
+ * this search and position, which is what search learns its ranking from. Never holds up the navigation, and
+ * a failure costs only that signal.
+ */
+function recordClick(productId: string, attributionToken: string | null | undefined): void {
+  if (signedInUser() === null || attributionToken === null || attributionToken === undefined) return;
+  const event = {
+    type: "click",
+    productId,
+    attributionToken,
+    occurredAt: new Date().toISOString(),
+    surface: "search",
+  };
+  query(StorefrontRecordClickDocument, { events: [event] }).catch(() => undefined);
+}
 
 /** Selected facet values ride in the URL as repeated `f=field:value` parameters. */
 function selected(url: URL): [string, string][] {
@@ -94,7 +113,15 @@ export const searchPage: Page = async (url, show) => {
       ${partial(errors)}
       <div class="with-facets">
         ${facets(url, result)}
-        <div>${grid(result.edges.map((e) => productCard(e.node.product)))}</div>
+        <div>
+          ${grid(
+            result.edges.map((e) =>
+              productCard(e.node.product, nothing, () =>
+                recordClick(e.node.product.id, e.node.attributionToken),
+              ),
+            ),
+          )}
+        </div>
       </div>`,
   );
 };
