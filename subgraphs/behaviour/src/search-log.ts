@@ -59,13 +59,16 @@ export class OffSearchLog implements SearchLog {
   async close(): Promise<void> {}
 }
 
-/** The most recent `maxEntries` impressions of this process. */
+/**
+ * The most recent `maxEntries` impressions of this process (default 10,000 pages: a few MB), the embedded
+ * default; nothing outside the process can export it.
+ */
 export class MemorySearchLog implements SearchLog {
   readonly kind = "memory";
   readonly #entries: { id: number; impression: SearchImpression }[] = [];
   #sequence = 0;
 
-  constructor(private readonly maxEntries = 100_000) {}
+  constructor(private readonly maxEntries = 10_000) {}
 
   record(impression: SearchImpression): void {
     this.#entries.push({ id: (this.#sequence += 1), impression });
