@@ -93,17 +93,18 @@ export async function runSearchBench(options: LoadOptions & { rounds: number }):
   const bodies = QUERIES.map((query) =>
     JSON.stringify({ query: print(SearchPageDocument), variables: { query, first: 24 } }),
   );
-  const rounds: LoadResult[][] = [];
   const summary: SearchBenchResult["summary"] = {};
-  for (const [k, backend] of backends.entries()) {
-    const started: ServerProcess[] = [];
-    const port = (base: number) => String(base + k * 10);
-    try {
+  const started: ServerProcess[] = [];
+  try {
+    // Both stacks run at once and take turns round by round, so a shared box's changing load falls on both.
+    const gateways: string[] = [];
+    for (const [k, backend] of backends.entries()) {
+      const port = (base: number) => String(base + k * 10);
       const catalogUrl = `http://127.0.0.1:${port(PORTS.catalog)}/graphql`;
       const searchUrl = `http://127.0.0.1:${port(PORTS.search)}/graphql`;
       started.push(
         await startProcess({
-          name: "catalog",
+          name: `catalog-${backend.name}`,
           ...tsxNode("subgraphs/catalog/src/main.ts"),
           env: { ...common, PORT: port(PORTS.catalog) },
           url: catalogUrl,
@@ -122,7 +123,7 @@ export async function runSearchBench(options: LoadOptions & { rounds: number }):
       const gatewayUrl = `http://127.0.0.1:${port(PORTS.gateway)}/graphql`;
       started.push(
         await startProcess({
-          name: "gateway",
+          name: `gateway-${backend.name}`,
           ...tsxNode("gateway/src/main.ts"),
           env: {
             ...common,
@@ -137,25 +138,34 @@ export async function runSearchBench(options: LoadOptions & { rounds: number }):
         }),
       );
       for (const body of bodies) await assertAnswers(gatewayUrl, body);
-      const body = bodies[0] as string;
-      await load(backend.name, gatewayUrl, body, { ...options, durationSeconds: 2 });
-      const mine: LoadResult[] = [];
-      for (let round = 0; round < options.rounds; round += 1) {
-        const result = await load(backend.name, gatewayUrl, bodies[round % bodies.length] as string, options);
+      await load(backend.name, gatewayUrl, bodies[0] as string, { ...options, durationSeconds: 2 });
+      gateways.push(gatewayUrl);
+    }
+    const rounds: LoadResult[][] = backends.map(() => []);
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const [k, backend] of backends.entries()) {
+        const result = await load(
+          backend.name,
+          gateways[k] as string,
+          bodies[round % bodies.length] as string,
+          options,
+        );
         process.stderr.write(
           `  round ${round + 1} ${backend.name}: ${result.requestsPerSecond} req/s, p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms\n`,
         );
-        mine.push(result);
+        rounds[k]?.push(result);
       }
-      rounds.push(mine);
+    }
+    for (const [k, backend] of backends.entries()) {
+      const mine = rounds[k] ?? [];
       summary[backend.name] = {
         requestsPerSecond: median(mine.map((r) => r.requestsPerSecond)),
         latencyP50Ms: median(mine.map((r) => r.latencyP50Ms)),
         latencyP99Ms: median(mine.map((r) => r.latencyP99Ms)),
       };
-    } finally {
-      await Promise.all(started.map((s) => s.stop()));
     }
+  } finally {
+    await Promise.all(started.map((s) => s.stop()));
   }
   const ratios: Record<string, number> = {};
   if (summary["opensearch"] !== undefined && summary["embedded"] !== undefined) {
