@@ -256,8 +256,13 @@ async function main(): Promise<void> {
   const log = createLogger("bench", "error");
   const progress = (step: string) => process.stderr.write(`  scale ${products}: ${step}\n`);
   const keep: unknown[] = [];
-  /** Runs one step; a step that throws is recorded in `errors` and the next one runs. */
+  /**
+   * Runs one step (of BENCH_SCALE_STEPS, comma separated, when set: catalog, search, features, recommendation);
+   * a step that throws is recorded in `errors` and the next one runs.
+   */
+  const only = process.env["BENCH_SCALE_STEPS"]?.split(",");
   const step = async (name: string, run: () => Promise<void>) => {
+    if (only !== undefined && !only.includes(name)) return;
     try {
       await run();
     } catch (error) {
