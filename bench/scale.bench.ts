@@ -75,7 +75,7 @@ const PER_QUERY: Record<string, (s: ScaleSize) => number | undefined> = {
   "ANN search CPU p50 ms, distinct vectors": (s) => s.steps.recommendationDistinct?.query.ann.cpuP50Ms,
   "exact search CPU p50 ms": (s) => s.steps.recommendation?.query.exact.cpuP50Ms,
   "similar items CPU p50 ms": (s) => s.steps.recommendation?.query.neighbours.cpuP50Ms,
-  "search query CPU p50 ms": (s) => s.steps.search?.query.cpuP50Ms,
+  "search query CPU p50 ms": (s) => s.steps.search?.query?.cpuP50Ms,
 };
 
 /** Printed beside the others, no growth bound. */
@@ -87,8 +87,8 @@ const QUALITY: Record<string, (s: ScaleSize) => number | undefined> = {
   "search embedding wall ms": (s) => s.steps.search?.embedMs,
   "ANN search wall p50 ms": (s) => s.steps.recommendation?.query.ann.p50Ms,
   "ANN search wall p99 ms": (s) => s.steps.recommendation?.query.ann.p99Ms,
-  "search query wall p50 ms": (s) => s.steps.search?.query.p50Ms,
-  "search query wall p99 ms": (s) => s.steps.search?.query.p99Ms,
+  "search query wall p50 ms": (s) => s.steps.search?.query?.p50Ms,
+  "search query wall p99 ms": (s) => s.steps.search?.query?.p99Ms,
   "ANN recall@100": (s) => s.steps.recommendation?.query.recallAtK,
   "ANN recall@10": (s) => s.steps.recommendation?.query.recallAt10,
   "ANN recall@100, distinct vectors": (s) => s.steps.recommendationDistinct?.query.recallAtK,
