@@ -23,6 +23,7 @@ import {
   type GridResult,
   type Replayed,
 } from "./replay.ts";
+import { prettifyJson } from "../../scripts/models.ts";
 
 /**
  * The delivery model as served, scored on orders it never saw.
@@ -496,6 +497,7 @@ for (const [name, metrics] of Object.entries(paired) as [string, Record<string, 
 process.stdout.write(`  goals: ${JSON.stringify(goals)}\n`);
 if (typeof values.out === "string") {
   await writeFile(resolve(values.out), `${JSON.stringify(report, null, 2)}\n`);
+  await prettifyJson([resolve(values.out)]); // committed beside the card, so in the repository's format
   process.stdout.write(`  written ${values.out}\n`);
   // The card's figures beside the JSON (<name>-metrics.png, -p90-by-month.png).
   await runChild("/usr/bin/python3", [join(REPO, "models/common/plot_card.py"), resolve(values.out)]);
