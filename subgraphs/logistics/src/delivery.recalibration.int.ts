@@ -79,7 +79,12 @@ describe("request-time recalibration through GraphQL", () => {
 
     const before = await estimate();
     await deliver(1, MIN_OUTCOMES - 1);
-    expect(await estimate()).toEqual(before); // too few outcomes: the trained calibration
+    // Too few outcomes: the trained calibration. Not to the digit: the scans just applied move the hubs' live
+    // congestion and the clock moves the order time, which shift a P50 by a hundredth of a day or so.
+    const unchanged = await estimate();
+    expect([...unchanged.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [key, option] of unchanged)
+      expect(Math.abs(option.p50Days - before.get(key)!.p50Days)).toBeLessThanOrEqual(0.05);
 
     await deliver(MIN_OUTCOMES, 10);
     const after = await estimate();
