@@ -1,5 +1,6 @@
 import { BatchedModel, ModelRegistry } from "@aisle/ml";
-import { MARKET_HISTORY_START, WAREHOUSES, demoLogistics } from "@aisle/world";
+import { MARKET_HISTORY_START, demoLogistics } from "@aisle/world";
+import { shipmentRow } from "../../subgraphs/logistics/src/delivery.features.ts";
 import {
   DELIVERY_MODEL,
   deliveryContract,
@@ -25,21 +26,9 @@ import { replayRecalibration, type Replayed } from "./replay.ts";
  */
 const DAY_MS = 86_400_000;
 const logistics = demoLogistics();
-const cutoff = new Map(WAREHOUSES.map((w) => [w.id, w.cutoffHourUtc]));
 const shipments = logistics.shipments();
-const rows = shipments.map((s) => ({
-  warehouseId: s.warehouseId,
-  carrierId: s.carrierId,
-  service: s.service,
-  distanceKm: s.distanceKm,
-  destRegion: s.destRegion,
-  orderedAt: s.orderedAt,
-  weightKg: s.weightKg,
-  quantity: s.quantity,
-  warehouseBacklog: s.warehouseBacklog,
-  hubCongestion: s.hubCongestion,
-  cutoffHourUtc: cutoff.get(s.warehouseId) ?? 20,
-}));
+const rows = shipments.map((s) => shipmentRow(s, s));
+
 const model = await BatchedModel.create(await ModelRegistry.load({}), DELIVERY_MODEL, deliveryContract, {
   maxBatchSize: 4096,
   timeoutMs: 120_000,

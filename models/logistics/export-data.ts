@@ -1,8 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { MARKET_HISTORY_START, WAREHOUSES, demoLogistics } from "@aisle/world";
-import { DELIVERY_FEATURES, encodeDeliveryRow } from "../../subgraphs/logistics/src/delivery.features.ts";
+import { MARKET_HISTORY_START, demoLogistics } from "@aisle/world";
+import {
+  DELIVERY_FEATURES,
+  encodeDeliveryRow,
+  shipmentRow,
+} from "../../subgraphs/logistics/src/delivery.features.ts";
 
 /**
  * Writes the demo world's shipment history as CSV for models/logistics/train.py:
@@ -24,7 +28,6 @@ if (values.out === undefined && positionals[0] === undefined) {
 const outDir = resolve(values.out ?? positionals[0] ?? "");
 const DAY_MS = 86_400_000;
 const logistics = demoLogistics();
-const cutoff = new Map(WAREHOUSES.map((w) => [w.id, w.cutoffHourUtc]));
 
 await mkdir(outDir, { recursive: true });
 const header = [
@@ -40,19 +43,7 @@ const header = [
 ];
 const lines = [header.join(",")];
 for (const s of logistics.shipments()) {
-  const features = encodeDeliveryRow({
-    warehouseId: s.warehouseId,
-    carrierId: s.carrierId,
-    service: s.service,
-    distanceKm: s.distanceKm,
-    destRegion: s.destRegion,
-    orderedAt: s.orderedAt,
-    weightKg: s.weightKg,
-    quantity: s.quantity,
-    warehouseBacklog: s.warehouseBacklog,
-    hubCongestion: s.hubCongestion,
-    cutoffHourUtc: cutoff.get(s.warehouseId) ?? 20,
-  });
+  const features = encodeDeliveryRow(shipmentRow(s, s));
   const orderDay = Math.floor((s.orderedAt - MARKET_HISTORY_START) / DAY_MS);
   const promisedEnd = Date.parse(`${s.promisedDate}T00:00:00Z`) + DAY_MS;
   const dispatchDays = (s.dispatchedAt - s.orderedAt) / DAY_MS;

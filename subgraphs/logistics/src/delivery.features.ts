@@ -50,6 +50,38 @@ export interface DeliveryRow {
   readonly shippingCost?: number;
 }
 
+/** What a demo-world shipment (the world's history, or one the subgraph tracks) tells the model. */
+export interface ShipmentFacts {
+  readonly warehouseId: string;
+  readonly carrierId: string;
+  readonly service: ServiceLevel;
+  readonly distanceKm: number;
+  readonly destRegion: number;
+  readonly orderedAt: number | Date;
+  readonly weightKg: number;
+  readonly quantity: number;
+}
+
+/** The model's row for a demo-world shipment, with the live features read for it. */
+export function shipmentRow(
+  s: ShipmentFacts,
+  live: { readonly warehouseBacklog: number; readonly hubCongestion: number },
+): DeliveryRow {
+  return {
+    warehouseId: s.warehouseId,
+    carrierId: s.carrierId,
+    service: s.service,
+    distanceKm: s.distanceKm,
+    destRegion: s.destRegion,
+    orderedAt: typeof s.orderedAt === "number" ? s.orderedAt : s.orderedAt.getTime(),
+    weightKg: s.weightKg,
+    quantity: s.quantity,
+    warehouseBacklog: live.warehouseBacklog,
+    hubCongestion: live.hubCongestion,
+    cutoffHourUtc: WAREHOUSES.find((w) => w.id === s.warehouseId)?.cutoffHourUtc ?? 20,
+  };
+}
+
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 

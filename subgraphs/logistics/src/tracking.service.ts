@@ -8,7 +8,7 @@ import {
 import type { BatchedModel, FeatureStore } from "@aisle/ml";
 import { WAREHOUSES, carrierPromiseDate, type Logistics, type ServiceLevel } from "@aisle/world";
 import { hubCongestionFeatures, hubId, warehouseBacklogFeatures } from "./backlog.features.ts";
-import type { DeliveryRow } from "./delivery.features.ts";
+import { shipmentRow, type DeliveryRow } from "./delivery.features.ts";
 import { cdfDays, type DeliveryDistribution } from "./delivery.model.ts";
 import type { DeliveryRecalibrator } from "./delivery.recalibration.ts";
 import { normalQuantile } from "./promise.strategy.ts";
@@ -391,21 +391,14 @@ export class TrackingService {
       this.features.read(warehouseBacklogFeatures, warehouses),
       this.features.read(hubCongestionFeatures, hubs),
     ]);
-    return shipments.map((s) => ({
-      warehouseId: s.warehouseId,
-      carrierId: s.carrierId,
-      service: s.service,
-      distanceKm: s.distanceKm,
-      destRegion: s.destRegion,
-      orderedAt: s.orderedAt.getTime(),
-      weightKg: s.weightKg,
-      quantity: s.quantity,
-      warehouseBacklog:
-        backlog.values[warehouses.indexOf(s.warehouseId)]?.backlog ??
-        warehouseBacklogFeatures.defaults.backlog,
-      hubCongestion: congestion.values[hubs.indexOf(hubId(s.carrierId, s.destRegion))]?.congestion ?? 0,
-      cutoffHourUtc: WAREHOUSES.find((w) => w.id === s.warehouseId)?.cutoffHourUtc ?? 20,
-    }));
+    return shipments.map((s) =>
+      shipmentRow(s, {
+        warehouseBacklog:
+          backlog.values[warehouses.indexOf(s.warehouseId)]?.backlog ??
+          warehouseBacklogFeatures.defaults.backlog,
+        hubCongestion: congestion.values[hubs.indexOf(hubId(s.carrierId, s.destRegion))]?.congestion ?? 0,
+      }),
+    );
   }
 
   /**
