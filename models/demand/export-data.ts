@@ -2,12 +2,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { MARKET_HISTORY_DAYS, MARKET_HISTORY_START, demoMarket, demoWorld } from "@aisle/world";
-import {
-  DEMAND_FEATURES,
-  DEMAND_HORIZON_DAYS,
-  demandBaselines,
-  encodeDemandRow,
-} from "../../subgraphs/logistics/src/demand.features.ts";
+import { DEMAND_FEATURES, DEMAND_HORIZON_DAYS } from "../../subgraphs/logistics/src/demand.features.ts";
+import { DEMAND_ROWS_HEADER, demandRowLine } from "./training-rows.ts";
 
 /**
  * Writes demand-forecast training rows from the demo market's daily sales (subgraphs/world/src/market.ts) for
@@ -35,17 +31,7 @@ for (let o = HELDOUT_ORIGIN; o >= 91; o -= 14) origins.unshift(o);
 const world = demoWorld();
 const market = demoMarket();
 await mkdir(outDir, { recursive: true });
-const lines = [
-  [
-    "product_id",
-    "origin_day",
-    "horizon",
-    "units",
-    "seasonal_naive",
-    "moving_average_28",
-    ...DEMAND_FEATURES,
-  ].join(","),
-];
+const lines = [DEMAND_ROWS_HEADER];
 for (let p = 0; p < world.products.length; p += every) {
   const product = world.products[p];
   const economics = product === undefined ? null : market.economics(product.id);
@@ -62,23 +48,13 @@ for (let p = 0; p < world.products.length; p += every) {
     const priceRatio = (prices[origin - 1] as number) / economics.listPriceMinor;
     for (let h = 1; h <= DEMAND_HORIZON_DAYS; h++) {
       const target = origin - 1 + h;
-      const features = encodeDemandRow({
+      const row = {
         units: known,
         targetMs: MARKET_HISTORY_START + target * DAY_MS,
         horizon: h,
         priceRatio,
-      });
-      lines.push(
-        [
-          product.id,
-          origin,
-          h,
-          units[target],
-          demandBaselines.seasonalNaive(known, h),
-          demandBaselines.movingAverage28(known).toFixed(4),
-          ...features.map((f) => (Number.isInteger(f) ? String(f) : f.toFixed(5))),
-        ].join(","),
-      );
+      };
+      lines.push(demandRowLine(product.id, origin, row, units[target] as number));
     }
   }
 }

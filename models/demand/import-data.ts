@@ -1,11 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  DEMAND_FEATURES,
-  DEMAND_HORIZON_DAYS,
-  demandBaselines,
-  encodeDemandRow,
-} from "../../subgraphs/logistics/src/demand.features.ts";
+import { DEMAND_FEATURES, DEMAND_HORIZON_DAYS } from "../../subgraphs/logistics/src/demand.features.ts";
+import { DEMAND_ROWS_HEADER, demandRowLine } from "./training-rows.ts";
 import {
   dailySales,
   forecastRows,
@@ -33,17 +29,7 @@ const { dataDir, outDir } = await importFolders();
 if (!(await linkTrainingFormat(dataDir, outDir, ["rows.csv", "meta.json"]))) {
   const table = await readTransactions(dataDir);
   const sales = dailySales(table);
-  const lines = [
-    [
-      "product_id",
-      "origin_day",
-      "horizon",
-      "units",
-      "seasonal_naive",
-      "moving_average_28",
-      ...DEMAND_FEATURES,
-    ].join(","),
-  ];
+  const lines = [DEMAND_ROWS_HEADER];
   let items = 0;
   for (const [code, units] of sales.items) {
     if (units.reduce((a, b) => a + b, 0) < MIN_ITEM_UNITS) continue;
@@ -51,17 +37,7 @@ if (!(await linkTrainingFormat(dataDir, outDir, ["rows.csv", "meta.json"]))) {
     for (let origin = MIN_KNOWN_DAYS; origin < sales.days; origin++) {
       const horizons = Math.min(DEMAND_HORIZON_DAYS, sales.days - origin);
       for (const { row, target } of forecastRows(units, origin, horizons, sales.startMs)) {
-        lines.push(
-          [
-            JSON.stringify(code),
-            origin,
-            row.horizon,
-            units[target],
-            demandBaselines.seasonalNaive(row.units, row.horizon),
-            demandBaselines.movingAverage28(row.units).toFixed(4),
-            ...encodeDemandRow(row).map((f) => (Number.isInteger(f) ? String(f) : f.toFixed(5))),
-          ].join(","),
-        );
+        lines.push(demandRowLine(JSON.stringify(code), origin, row, units[target] as number));
       }
     }
   }
