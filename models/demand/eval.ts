@@ -19,7 +19,6 @@
  * over the held-out days, with 95 % bootstrap intervals over items and paired model − baseline differences.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -39,6 +38,7 @@ import {
   demandContract,
   type DemandForecast,
 } from "../../subgraphs/logistics/src/demand.model.ts";
+import { evalFolders, TABLE_EVAL_OPTIONS } from "../common/eval-folders.ts";
 import { wapeIntervals } from "../common/wape.ts";
 import {
   csvCell,
@@ -52,24 +52,12 @@ import {
 export const HOLDOUT_DAYS = 4;
 
 const { values } = parseArgs({
-  options: {
-    train: { type: "string" },
-    data: { type: "string" },
-    out: { type: "string" },
-    seed: { type: "string", default: "7" },
-    bootstrap: { type: "string", default: "2000" },
-    keep: { type: "boolean", default: false },
-    "no-plot": { type: "boolean", default: false },
-    design: { type: "string", default: "auto" },
-  },
+  options: { ...TABLE_EVAL_OPTIONS, design: { type: "string", default: "auto" } },
 });
-if (values.data === undefined) {
-  process.stderr.write("usage: eval.ts [--train <dir>] --data <dir> [--out <json>] [--seed 7] [--keep]\n");
-  process.exit(2);
-}
-const dataDir = resolve(values.data);
-const trainDir = resolve(values.train ?? values.data);
-const sameFolder = realpathSync(trainDir) === realpathSync(dataDir);
+const { dataDir, trainDir, sameFolder } = evalFolders(
+  values,
+  "eval.ts [--train <dir>] --data <dir> [--out <json>] [--seed 7] [--keep]",
+);
 const seed = Number(values.seed);
 const say = (text: string) => process.stderr.write(`${text}\n`);
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);

@@ -21,7 +21,6 @@
  * intervals over products and paired model − baseline differences; MAPE on days with a sale.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -42,30 +41,18 @@ import {
   type DemandPrediction,
   type DemandRow,
 } from "../../subgraphs/pricing/src/demand.model.ts";
+import { evalFolders, TABLE_EVAL_OPTIONS } from "../common/eval-folders.ts";
 import { wape, wapeIntervals } from "../common/wape.ts";
 import { csvCell, DAY_MS, readTransactions } from "../demand/transactions.ts";
 import { listPrice, pricingPanel, regularUnitsPerDay } from "./panel.ts";
 
 export const HOLDOUT_TRADING_DAYS = 3;
 
-const { values } = parseArgs({
-  options: {
-    train: { type: "string" },
-    data: { type: "string" },
-    out: { type: "string" },
-    seed: { type: "string", default: "7" },
-    bootstrap: { type: "string", default: "2000" },
-    keep: { type: "boolean", default: false },
-    "no-plot": { type: "boolean", default: false },
-  },
-});
-if (values.data === undefined) {
-  process.stderr.write("usage: eval.ts [--train <dir>] --data <dir> [--out <json>] [--seed 7] [--keep]\n");
-  process.exit(2);
-}
-const dataDir = resolve(values.data);
-const trainDir = resolve(values.train ?? values.data);
-const sameFolder = realpathSync(trainDir) === realpathSync(dataDir);
+const { values } = parseArgs({ options: { ...TABLE_EVAL_OPTIONS } });
+const { dataDir, trainDir, sameFolder } = evalFolders(
+  values,
+  "eval.ts [--train <dir>] --data <dir> [--out <json>] [--seed 7] [--keep]",
+);
 const seed = Number(values.seed);
 const say = (text: string) => process.stderr.write(`${text}\n`);
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
