@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { float32Rows, int64Rows, rowOf, type InferenceContract, type TensorData } from "@aisle/ml";
+import { float32Rows, int64Rows, rowWidth, type InferenceContract, type TensorData } from "@aisle/ml";
 
 /** One model row: a product at one candidate price. */
 export interface DemandRow {
@@ -53,7 +53,8 @@ export class DemandVocabulary {
 
 function column(tensor: TensorData | undefined, name: string, count: number): number[] {
   if (tensor === undefined) throw new Error(`pricing model gave no ${name} output`);
-  return Array.from({ length: count }, (_, i) => rowOf(tensor, i)[0] as number);
+  const width = rowWidth(tensor);
+  return Array.from({ length: count }, (_, i) => Number(tensor.data[i * width]));
 }
 
 /** The inference contract of models/pricing: rows of (product, candidate price) → elasticity and demand. */

@@ -56,43 +56,76 @@ export class StandardGuardrails implements GuardrailStrategy {
 
   window(input: GuardrailInput): PriceWindow {
     const { minMargin, maxChangePerDay, maxDiscount, allowAboveList, maxAboveList } = this.config;
-    const rules: { guardrail: Guardrail; apply: (p: number) => number }[] = [];
+    const rules: ClampRule[] = [];
     if (input.lastPriceMinor !== null && input.lastPriceMinor > 0) {
-      const down = Math.ceil(input.lastPriceMinor * (1 - maxChangePerDay));
-      const up = Math.floor(input.lastPriceMinor * (1 + maxChangePerDay));
-      rules.push({ guardrail: "MAX_CHANGE_PER_DAY", apply: (p) => Math.min(Math.max(p, down), up) });
+      rules.push({
+        guardrail: "MAX_CHANGE_PER_DAY",
+        min: Math.ceil(input.lastPriceMinor * (1 - maxChangePerDay)),
+        max: Math.floor(input.lastPriceMinor * (1 + maxChangePerDay)),
+      });
     }
-    const discountBound = Math.ceil(input.listMinor * (1 - maxDiscount));
-    rules.push({ guardrail: "MAX_DISCOUNT", apply: (p) => Math.max(p, discountBound) });
-    const floor = Math.ceil(input.costMinor * (1 + minMargin));
-    rules.push({ guardrail: "FLOOR", apply: (p) => Math.max(p, floor) });
-    const ceiling = allowAboveList ? Math.floor(input.listMinor * (1 + maxAboveList)) : input.listMinor;
-    rules.push({ guardrail: "CEILING", apply: (p) => Math.min(p, ceiling) });
+    rules.push({
+      guardrail: "MAX_DISCOUNT",
+      min: Math.ceil(input.listMinor * (1 - maxDiscount)),
+      max: Number.POSITIVE_INFINITY,
+    });
+    rules.push({
+      guardrail: "FLOOR",
+      min: Math.ceil(input.costMinor * (1 + minMargin)),
+      max: Number.POSITIVE_INFINITY,
+    });
+    rules.push({
+      guardrail: "CEILING",
+      min: Number.NEGATIVE_INFINITY,
+      max: allowAboveList ? Math.floor(input.listMinor * (1 + maxAboveList)) : input.listMinor,
+    });
+    return new RuleWindow(rules);
+  }
+}
 
-    const run = (start: number): { price: number; by: Guardrail | null } => {
-      let price = start;
-      let by: Guardrail | null = null;
-      for (const rule of rules) {
-        const next = rule.apply(price);
-        if (next !== price) by = rule.guardrail;
-        price = next;
-      }
-      return { price: Math.round(price), by };
-    };
-    const low = run(0);
-    const high = run(Number.POSITIVE_INFINITY);
-    return {
-      lowMinor: low.price,
-      highMinor: high.price,
-      lowBy: low.by,
-      highBy: high.by,
-      clamp: (priceMinor) => run(Math.round(priceMinor)).price,
-      bindingAt: (priceMinor) => {
-        const bound: Guardrail[] = [];
-        if (priceMinor === low.price && low.by !== null) bound.push(low.by);
-        if (priceMinor === high.price && high.by !== null && high.by !== low.by) bound.push(high.by);
-        return bound;
-      },
-    };
+/** One guardrail as the range it clamps a price into. */
+interface ClampRule {
+  readonly guardrail: Guardrail;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * The window of clamp rules applied in order. A class rather than closures: pricing builds one per product on
+ * every request, and closures made per call cost more here (tsx names each one) than the arithmetic.
+ */
+class RuleWindow implements PriceWindow {
+  readonly lowMinor: number;
+  readonly highMinor: number;
+  readonly lowBy: Guardrail | null;
+  readonly highBy: Guardrail | null;
+
+  constructor(private readonly rules: readonly ClampRule[]) {
+    [this.lowMinor, this.lowBy] = this.#run(0);
+    [this.highMinor, this.highBy] = this.#run(Number.POSITIVE_INFINITY);
+  }
+
+  clamp(priceMinor: number): number {
+    return this.#run(Math.round(priceMinor))[0];
+  }
+
+  bindingAt(priceMinor: number): Guardrail[] {
+    const bound: Guardrail[] = [];
+    if (priceMinor === this.lowMinor && this.lowBy !== null) bound.push(this.lowBy);
+    if (priceMinor === this.highMinor && this.highBy !== null && this.highBy !== this.lowBy)
+      bound.push(this.highBy);
+    return bound;
+  }
+
+  /** The price after every rule, and the last rule that moved it. */
+  #run(start: number): [number, Guardrail | null] {
+    let price = start;
+    let by: Guardrail | null = null;
+    for (const rule of this.rules) {
+      const next = Math.min(Math.max(price, rule.min), rule.max);
+      if (next !== price) by = rule.guardrail;
+      price = next;
+    }
+    return [Math.round(price), by];
   }
 }
