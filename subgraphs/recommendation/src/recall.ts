@@ -87,30 +87,41 @@ export class TwoTowerRecall implements RecallSource {
 
   recall(request: RecallRequest, limit: number): RecallHit[] {
     if (request.userVector === null) return [];
-    const recent = recentItems(request.activity, 10)
-      .map((id) => ({ id, vector: this.index.unitVector(id) }))
-      .filter((r): r is { id: string; vector: Float32Array } => r.vector !== null);
+    // The recent items with a vector, and the reason each would give (built once, not once per hit).
+    const recent: { id: string; vector: Float32Array; reason: string | null }[] = [];
+    for (const id of recentItems(request.activity, 10)) {
+      const vector = this.index.unitVector(id);
+      if (vector === null) continue;
+      const title = this.catalog.item(id)?.title;
+      recent.push({ id, vector, reason: title === undefined ? null : `because you viewed ${title}` });
+    }
     const hits = sequenceRecall(this.index, request.userVector, limit);
     const top = hits[0]?.score ?? 0;
     // Unit vectors (a 1.x model) give cosines in [-1, 1], used as they are; the 2.0 sequence model's scores are
     // logits, and exp(s - s_top) is each hit's softmax probability relative to the best hit, in (0, 1].
-    const relevance = top > 1 ? (s: number) => Math.exp(s - top) : (s: number) => Math.max(0, s);
-    return hits.map((hit) => {
+    const logits = top > 1;
+    // Without history the user vector is a generic one: trust it less than popularity and context.
+    const trust = recent.length > 0 ? 1 : 0.4;
+    const out: RecallHit[] = [];
+    for (const hit of hits) {
       let reason = "picked for you";
-      const vector = this.index.unitVector(hit.id);
-      if (vector !== null && recent.length > 0) {
-        let best = recent[0] as { id: string; vector: Float32Array };
+      const vector = recent.length > 0 ? this.index.unitVector(hit.id) : null;
+      if (vector !== null) {
+        let best = recent[0] as (typeof recent)[number];
         let bestScore = -Infinity;
         for (const r of recent) {
           const s = dot(vector, r.vector);
-          if (s > bestScore) [best, bestScore] = [r, s];
+          if (s > bestScore) {
+            best = r;
+            bestScore = s;
+          }
         }
-        const title = this.catalog.item(best.id)?.title;
-        if (title !== undefined && best.id !== hit.id) reason = `because you viewed ${title}`;
+        if (best.reason !== null && best.id !== hit.id) reason = best.reason;
       }
-      // Without history the user vector is a generic one: trust it less than popularity and context.
-      return { id: hit.id, score: relevance(hit.score) * (recent.length > 0 ? 1 : 0.4), reason };
-    });
+      const relevance = logits ? Math.exp(hit.score - top) : Math.max(0, hit.score);
+      out.push({ id: hit.id, score: relevance * trust, reason });
+    }
+    return out;
   }
 }
 
@@ -132,11 +143,13 @@ export class CoOccurrenceRecall implements RecallSource {
       const co = this.interactions.coItems(seed);
       const top = co[0]?.weight ?? 1;
       const title = this.catalog.item(seed)?.title ?? seed;
+      const bought = `often bought with ${title}`;
+      const viewed = `viewed together with ${title}`;
       for (const item of co) {
         hits.push({
           id: item.id,
           score: (item.weight / top) * (1 - rank * 0.1),
-          reason: item.bought ? `often bought with ${title}` : `viewed together with ${title}`,
+          reason: item.bought ? bought : viewed,
         });
       }
     });
@@ -164,9 +177,9 @@ export class PopularityRecall implements RecallSource {
     const hits: RecallHit[] = [];
     categories.forEach((category, rank) => {
       const top = this.interactions.topIn(category);
-      const name = this.catalog.categoryName(category);
+      const reason = `popular in ${this.catalog.categoryName(category)}`;
       top.slice(0, Math.ceil(limit / 2)).forEach((id, i) => {
-        hits.push({ id, score: (1 - i / top.length) * (1 - rank * 0.15), reason: `popular in ${name}` });
+        hits.push({ id, score: (1 - i / top.length) * (1 - rank * 0.15), reason });
       });
     });
     const trending = this.interactions.trending();
@@ -195,10 +208,10 @@ export class ContentRecall implements RecallSource {
     if (request.productId !== null) seeds.unshift(request.productId);
     const hits: RecallHit[] = [];
     for (const seed of seeds.slice(0, 3)) {
-      const title = this.catalog.item(seed)?.title ?? seed;
+      const reason = `similar to ${this.catalog.item(seed)?.title ?? seed}`;
       // Cosine of item vectors (not the raw inner product, which favours large-norm, popular items).
       for (const n of this.index.neighbours(seed, Math.ceil(limit / 2))) {
-        hits.push({ id: n.id, score: Math.max(0, n.score), reason: `similar to ${title}` });
+        hits.push({ id: n.id, score: Math.max(0, n.score), reason });
       }
     }
     return hits.sort((a, b) => b.score - a.score).slice(0, limit);
