@@ -33,7 +33,7 @@ from onnx import TensorProto, helper
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = "search-ranker"
-VERSION = "2.0.0"
+VERSION = "3.0.0"
 PARAMS = {
     "objective": "rank:ndcg",
     "eval_metric": "ndcg@10",

@@ -6,7 +6,7 @@ import { createSearchParts, type SearchParts } from "./index.ts";
 import { OpenSearchBackend } from "./backends/opensearch-backend.ts";
 import { NO_FILTERS, SCORED_FIELDS } from "./backends/backend.ts";
 import { documentsFromWorld, type SearchDocument } from "./retrieval/documents.ts";
-import { FieldStats } from "./ranking/ranking-features.ts";
+import { FieldStats, LTR_FEATURES, ltrFeatureRows } from "./ranking/ranking-features.ts";
 import { analyze } from "./understanding/text.ts";
 import { EXIT_ALL_INDEXED, runReindexCli } from "./backends/reindex.ts";
 import { searchContract } from "./search.contract.ts";
@@ -131,6 +131,35 @@ if (url === undefined || url === "") {
               if (expected > 0) compared += 1;
             }
           }
+          // The ranker's rows for the same candidates: with OpenSearch's per-field scores and a Lucene-sized
+          // engine score, and with FieldStats and a MiniSearch-sized one (BM25+ runs 1.4-4.5x higher). No
+          // feature reads the engine's score, so the rows agree (fieldBm25 and fieldBm25Log included).
+          const candidates = docs.slice(0, 60).map((doc, rank) => ({
+            doc,
+            lexicalScore: 10 - rank / 10,
+            lexicalRank: rank,
+            similarity: 0.5,
+            semanticRank: null,
+            fusedScore: 0,
+            highlight: null,
+          }));
+          const ltrQuery = { text: query, intentCategoryId: null, extracted: null };
+          const fromOpenSearch = ltrFeatureRows(
+            candidates.map((c) => ({ ...c, fieldScores: scores.get(c.doc.id)! })),
+            ltrQuery,
+            stats,
+          );
+          const embedded = ltrFeatureRows(
+            candidates.map((c, i) => ({ ...c, lexicalScore: c.lexicalScore * (1.4 + (3.1 * i) / 60) })),
+            ltrQuery,
+            stats,
+          );
+          embedded.forEach((value, k) => {
+            if (Math.abs(value - (fromOpenSearch[k] as number)) > 1e-3)
+              throw new Error(
+                `${query}: ${LTR_FEATURES[k % LTR_FEATURES.length]} ${value} vs ${fromOpenSearch[k]}`,
+              );
+          });
         }
         expect(compared).toBeGreaterThan(200);
         expect(await backend.fieldScores("the of", ids)).toEqual(new Map());
@@ -143,8 +172,9 @@ if (url === undefined || url === "") {
 
   describe("the served ranking on both backends", () => {
     // Not identical: each engine's own BM25 (MiniSearch BM25+ vs Lucene BM25, and their fuzzy expansions)
-    // picks the lexical candidates and gives the bm25, bm25Log and lexical-rank features, and OpenSearch's
-    // vectors are HNSW (approximate). The other 30 features are the same on both (see the test above).
+    // picks the lexical candidates and gives the lexical-rank feature, and OpenSearch's vectors are HNSW
+    // (approximate). The other 32 features are the same on both for the same candidate: fieldBm25 and
+    // fieldBm25Log are the boost-weighted sum of the per-field BM25 (see the test above), not the engine's score.
     // Measured on 30 demo queries (these 20 among them): mean top-10 overlap 0.66, same first hit in 9 (README).
     const queries = [
       "wireless earbuds",

@@ -88,7 +88,7 @@ describe("learned ranker features", () => {
     expect(card16?.titleBm25).toBeGreaterThan(card32?.titleBm25 ?? Infinity);
     expect(card16?.descriptionBm25).toBeGreaterThan(0);
     expect(card32?.descriptionBm25).toBe(0);
-    expect(card16?.bm25).toBe(1);
+    expect(card16?.fieldBm25).toBe(1);
   });
 
   it("measures typos against the title's words", () => {
@@ -134,5 +134,22 @@ describe("learned ranker features", () => {
     const own = features("memory card")[2];
     expect(at(1, "titleBm25")).toBeCloseTo(own?.titleBm25 ?? NaN, 6);
     expect(own?.titleBm25).toBeGreaterThan(0);
+    // The served boosts weight the fields: title 3, description 0.5, brand 2, category 2, attributes 1.
+    expect(at(0, "fieldBm25Log")).toBeCloseTo(Math.log1p(3 * 7 + 0.5 * 0.5 + 2 * 2 + 1), 5);
+  });
+
+  it("reads no engine's own score: the same rows whatever BM25 the engine gave (MiniSearch's or Lucene's)", () => {
+    const query = { text: "16 gb memory card", intentCategoryId: null, extracted: null };
+    const own = ltrFeatureRows(
+      docs.map((d, i) => candidate(d, i)),
+      query,
+      stats,
+    );
+    const scaled = ltrFeatureRows(
+      docs.map((d, i) => ({ ...candidate(d, i), lexicalScore: (10 - i) * (1.4 + i) })),
+      query,
+      stats,
+    );
+    expect([...scaled]).toEqual([...own]);
   });
 });

@@ -1,4 +1,5 @@
 import { SCORED_FIELDS, type ScoredField } from "../backends/backend.ts";
+import { FIELD_BOOSTS } from "../backends/embedded-backend.ts";
 import type { SearchDocument } from "../retrieval/documents.ts";
 import type { ExtractedFilters } from "../understanding/query-understanding.ts";
 import type { Candidate } from "./reranker.ts";
@@ -19,8 +20,8 @@ import {
  * manifest lists the names and {@link LtrRanker} refuses a model whose list differs.
  */
 export const LTR_FEATURES = [
-  "bm25",
-  "bm25Log",
+  "fieldBm25",
+  "fieldBm25Log",
   "lexicalReciprocalRank",
   "semanticReciprocalRank",
   "similarity",
@@ -92,6 +93,20 @@ function analyzeDoc(doc: SearchDocument, stems: Record<Field, readonly string[]>
     titleCompact: normalizeText(doc.title).replaceAll(" ", ""),
   };
 }
+
+/**
+ * Weight of each scored field's BM25 in the `fieldBm25` features: the served lexical query's field boosts
+ * (title^3, category^2, brand^2, attributes, description^0.5). The sum stands in for the engine's own score,
+ * which is not comparable between engines (MiniSearch's BM25+ runs 1.4-4.5x Lucene's on the same documents),
+ * while the per-field BM25 are the same on both.
+ */
+export const FIELD_BM25_WEIGHTS: Readonly<Record<Field, number>> = {
+  title: FIELD_BOOSTS.title,
+  description: FIELD_BOOSTS.description,
+  brand: FIELD_BOOSTS.brandName,
+  category: FIELD_BOOSTS.categoryName,
+  attributes: FIELD_BOOSTS.attributesText,
+};
 
 const BM25_K1 = 1.2;
 const BM25_B = 0.75;
@@ -212,14 +227,31 @@ export function ltrFeatureRows(
     bigrams.push([stem(queryWords[i] as string), stem(queryWords[i + 1] as string)]);
   const head = queryWords.length === 0 ? null : stem(queryWords[queryWords.length - 1] as string);
   const queryNumbers = [...new Set(words(query.text).filter(isNumber).map(numberPart))];
-  const maxLexical = Math.max(1e-9, ...candidates.map((c) => c.lexicalScore ?? 0));
   const filterChecks = extractedChecks(query.extracted);
   const queryTrigrams = trigrams(query.text);
   const queryCompact = phrase.replaceAll(" ", "");
 
+  // Per-field BM25 of every candidate first: the weighted sum's share is taken of the query's best.
+  const analyzedDocs = candidates.map((c) => stats.analyzed(c.doc));
+  const perField = candidates.map(
+    (c, i) =>
+      Object.fromEntries(
+        FIELDS.map((f) => [
+          f,
+          c.fieldScores?.[f] ?? stats.bm25(queryStems, analyzedDocs[i] as AnalyzedDoc, f),
+        ]),
+      ) as Record<Field, number>,
+  );
+  const weighted = perField.map((scores) =>
+    FIELDS.reduce((s, f) => s + FIELD_BM25_WEIGHTS[f] * scores[f], 0),
+  );
+  const maxWeighted = Math.max(1e-9, ...weighted);
+
   candidates.forEach((c, row) => {
-    const a = stats.analyzed(c.doc);
-    const fieldBm25 = (field: Field) => c.fieldScores?.[field] ?? stats.bm25(queryStems, a, field);
+    const a = analyzedDocs[row] as AnalyzedDoc;
+    const scores = perField[row] as Record<Field, number>;
+    const fieldBm25 = (field: Field) => scores[field];
+    const sum = weighted[row] as number;
     const title = a.stems.title;
     const coverage = (set: ReadonlySet<string>) =>
       queryStems.length === 0 ? 0 : queryStems.filter((s) => set.has(s)).length / queryStems.length;
@@ -260,8 +292,8 @@ export function ltrFeatureRows(
     const titleNumbers = a.titleWords.filter(isNumber).map(numberPart);
     const numbersFound = queryNumbers.filter((n) => titleNumbers.includes(n)).length;
     const values: Record<LtrFeature, number> = {
-      bm25: (c.lexicalScore ?? 0) / maxLexical,
-      bm25Log: Math.log1p(c.lexicalScore ?? 0),
+      fieldBm25: sum / maxWeighted,
+      fieldBm25Log: Math.log1p(sum),
       lexicalReciprocalRank: c.lexicalRank === null ? 0 : 1 / (1 + c.lexicalRank),
       semanticReciprocalRank: c.semanticRank === null ? 0 : 1 / (1 + c.semanticRank),
       similarity: c.similarity,
