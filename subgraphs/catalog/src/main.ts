@@ -1,4 +1,4 @@
 import { runSubgraphMain } from "@aisle/kit";
-import { catalogSubgraph } from "./index.ts";
+import { catalogSubgraph } from "./catalog.subgraph.ts";
 
 runSubgraphMain(catalogSubgraph);

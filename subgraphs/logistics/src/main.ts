@@ -1,4 +1,4 @@
 import { runSubgraphMain } from "@aisle/kit";
-import { logisticsSubgraph } from "./index.ts";
+import { logisticsSubgraph } from "./logistics.subgraph.ts";
 
 runSubgraphMain(logisticsSubgraph);

@@ -1,4 +1,4 @@
 import { runSubgraphMain } from "@aisle/kit";
-import { paymentRiskSubgraph } from "./index.ts";
+import { paymentRiskSubgraph } from "./payment-risk.subgraph.ts";
 
 runSubgraphMain(paymentRiskSubgraph);

@@ -1,4 +1,4 @@
 import { runSubgraphMain } from "@aisle/kit";
-import { pricingSubgraph } from "./index.ts";
+import { pricingSubgraph } from "./pricing.subgraph.ts";
 
 runSubgraphMain(pricingSubgraph);

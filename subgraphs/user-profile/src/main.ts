@@ -1,4 +1,4 @@
 import { runSubgraphMain } from "@aisle/kit";
-import { userProfileSubgraph } from "./index.ts";
+import { userProfileSubgraph } from "./user-profile.subgraph.ts";
 
 runSubgraphMain(userProfileSubgraph);
