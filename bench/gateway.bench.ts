@@ -124,6 +124,8 @@ export async function startSubgraphs<Name extends string = Subgraph>(
   dir: string,
   started: ServerProcess[],
   names: readonly Name[] = SUBGRAPHS as readonly string[] as readonly Name[],
+  /** Added to each subgraph's environment (e.g. NODE_OPTIONS, for the semi-space suite). */
+  extraEnv: Readonly<Record<string, string>> = {},
 ) {
   const subgraphs = {} as Record<Name, ServerProcess>;
   for (const name of names) {
@@ -131,7 +133,7 @@ export async function startSubgraphs<Name extends string = Subgraph>(
     const server = await startProcess({
       name,
       ...tsxNode(`subgraphs/${name}/src/main.ts`),
-      env: { ...subgraphEnv, PORT: String(port) },
+      env: { ...subgraphEnv, ...extraEnv, PORT: String(port) },
       url: `http://127.0.0.1:${port}/graphql`,
       readyUrl: `http://127.0.0.1:${port}/readyz`,
     });
@@ -160,6 +162,8 @@ export function oursArm(
   keyFile: string,
   entry = "gateway/src/main.ts",
   name = `ours, merging ${merging}`,
+  /** Added to the gateway's environment (e.g. NODE_OPTIONS, for the semi-space suite). */
+  extraEnv: Readonly<Record<string, string>> = {},
 ): Arm {
   return {
     name,
@@ -180,6 +184,7 @@ export function oursArm(
           AUTH_PUBLIC_KEY_FILE: keyFile,
           RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000000",
           RATE_LIMIT_USER_PER_MINUTE: "1000000000",
+          ...extraEnv,
         },
         url: `http://127.0.0.1:${port}/graphql`,
         readyUrl: `http://127.0.0.1:${port}/readyz`,

@@ -11,10 +11,12 @@ import { runRecommendationBench } from "./recommendation.bench.ts";
 import { runLifecycleBench } from "./product-lifecycle.bench.ts";
 import { runPagesBench } from "./pages.bench.ts";
 import { runScaleBench } from "./scale.bench.ts";
+import { runSemiSpaceBench } from "./semi-space.bench.ts";
 import { repoRoot } from "./lib/processes.ts";
 
 /**
- * `npm run bench [-- --suite gateway --duration 10 --connections 10 --rounds 3 --soak 120]`. Prints figures
+ * `npm run bench [-- --suite gateway --duration 10 --connections 10 --rounds 3 --soak 120]`
+ * (`--suite semi-space` also takes `--semi-space default,16,32,64` and `--merging on|off`). Prints figures
  * and ratios, and writes them to bench/results/<suite>.json. Ratios of targets run side by side are what to compare
  * across machines; absolute figures depend on the box.
  */
@@ -25,6 +27,9 @@ const { values } = parseArgs({
     connections: { type: "string", default: "10" },
     rounds: { type: "string", default: "3" },
     soak: { type: "string", default: "120" },
+    // --suite semi-space: the arms' --max-semi-space-size in MB ("default": no flag), and the gateway's merging.
+    "semi-space": { type: "string", default: "default,16,32,64" },
+    merging: { type: "string", default: "on" },
   },
 });
 const settings = {
@@ -45,6 +50,12 @@ const suites: Record<string, () => Promise<unknown>> = {
   "pages-processes": () => runPagesBench({ ...settings, processes: true }),
   scale: () => runScaleBench(),
   lifecycle: () => runLifecycleBench({ rounds: Math.max(settings.rounds, 10) }),
+  "semi-space": () =>
+    runSemiSpaceBench({
+      ...settings,
+      semiSpaces: values["semi-space"].split(","),
+      merging: values.merging === "off" ? "off" : "on",
+    }),
 };
 const chosen = values.suite === "all" ? Object.keys(suites) : [values.suite];
 const resultsDir = join(repoRoot, "bench/results");
