@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from common.fit import fit_with_early_stopping
+
 UPPER_Q = 0.9
 
 
@@ -87,32 +89,18 @@ def fit(x, y, x_val, y_val, epochs=20, lr=3e-3, batch=1024, patience=4, seed=7, 
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     xt, yt = torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)[:, None]
     xv, yv = torch.tensor(x_val, dtype=torch.float32), torch.tensor(y_val, dtype=torch.float32)[:, None]
-    best, stale = (math.inf, None), 0
-    for epoch in range(1, epochs + 1):
-        model.train()
-        order = rng.permutation(len(xt))
-        total = 0.0
-        for start in range(0, len(order), batch):
-            idx = torch.tensor(order[start : start + batch])
-            opt.zero_grad()
-            loss = loss_fn(*model(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        model.eval()
-        with torch.no_grad():
-            val = loss_fn(*model(xv), yv).item()
-        if on_epoch:
-            on_epoch(epoch, epochs, total / len(xt), val)
-        if val < best[0] - 1e-4:
-            best, stale = (val, {k: v.clone() for k, v in model.state_dict().items()}), 0
-        else:
-            stale += 1
-            if stale >= patience:
-                break
-    if best[1] is not None:
-        model.load_state_dict(best[1])
-    return model
+    return fit_with_early_stopping(
+        model,
+        opt,
+        len(xt),
+        batch,
+        epochs,
+        rng,
+        lambda idx: loss_fn(*model(xt[idx]), yt[idx]),
+        lambda: loss_fn(*model(xv), yv).item(),
+        patience=patience,
+        on_epoch=None if on_epoch is None else lambda epoch, train, val, _: on_epoch(epoch, epochs, train, val),
+    )
 
 
 def predict(model, x):

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from common.fit import fit_with_early_stopping
+
 Z90 = 1.2815515655446004
 Z10 = -Z90
 
@@ -81,34 +83,18 @@ def fit(
     yt = torch.tensor(np.log(np.maximum(y, 0.05)), dtype=torch.float32)[:, None]
     xv = torch.tensor(x_val, dtype=torch.float32)
     yv = torch.tensor(np.log(np.maximum(y_val, 0.05)), dtype=torch.float32)[:, None]
-    best = (math.inf, None)
-    stale = 0
-    for epoch in range(1, epochs + 1):
-        model.train()
-        order = rng.permutation(len(xt))
-        total = 0.0
-        for start in range(0, len(order), batch):
-            idx = torch.tensor(order[start : start + batch])
-            opt.zero_grad()
-            mu, sigma = model.raw(xt[idx])
-            loss = nll(mu, sigma, yt[idx])
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        model.eval()
-        with torch.no_grad():
-            val = nll(*model.raw(xv), yv).item()
-        if on_epoch is not None:
-            on_epoch(epoch, epochs, total / len(xt), val)
-        if val < best[0] - 1e-4:
-            best = (val, {k: v.clone() for k, v in model.state_dict().items()})
-            stale = 0
-        else:
-            stale += 1
-            if stale >= patience:
-                break
-    if best[1] is not None:
-        model.load_state_dict(best[1])
+    fit_with_early_stopping(
+        model,
+        opt,
+        len(xt),
+        batch,
+        epochs,
+        rng,
+        lambda idx: nll(*model.raw(xt[idx]), yt[idx]),
+        lambda: nll(*model.raw(xv), yv).item(),
+        patience=patience,
+        on_epoch=None if on_epoch is None else lambda epoch, train, val, _: on_epoch(epoch, epochs, train, val),
+    )
     return model
 
 

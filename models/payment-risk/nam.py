@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from common.fit import fit_with_early_stopping
+
 
 class NeuralAdditiveModel(nn.Module):
     def __init__(self, mean: np.ndarray, std: np.ndarray, hidden: int = 32) -> None:
@@ -81,37 +83,37 @@ def fit(
     yt = torch.tensor(y_train, dtype=torch.float32).unsqueeze(1)
     xv = torch.tensor(x_valid, dtype=torch.float32)
     loss_fn = nn.BCEWithLogitsLoss()
-    best, best_state, stale = -1.0, None, 0
-    for epoch in range(epochs):
-        model.train()
-        order = rng.permutation(len(xt))
-        for start in range(0, len(order), batch):
-            idx = order[start : start + batch]
-            _, logit, c = model(xt[idx])
-            # A small penalty on contributions keeps shape functions flat where data is thin.
-            loss = loss_fn(logit, yt[idx]) + 1e-4 * (c**2).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            if unused is not None and unused.any():
-                with torch.no_grad():
-                    model.w2[torch.from_numpy(unused)] = 0.0
-                    model.b2[torch.from_numpy(unused)] = 0.0
-        model.eval()
-        with torch.no_grad():
-            pv = model(xv)[0].numpy().ravel()
-        ap = average_precision_score(y_valid, pv)
-        if ap > best + 1e-4:
-            best, stale = ap, 0
-            best_state = {k: v.clone() for k, v in model.state_dict().items()}
-        else:
-            stale += 1
-        if epoch % 5 == 0 or stale == 0:
+
+    def batch_loss(idx: torch.Tensor) -> torch.Tensor:
+        _, logit, c = model(xt[idx])
+        # A small penalty on contributions keeps shape functions flat where data is thin.
+        return loss_fn(logit, yt[idx]) + 1e-4 * (c**2).mean()
+
+    def pin_unused() -> None:
+        if unused is not None and unused.any():
+            with torch.no_grad():
+                model.w2[torch.from_numpy(unused)] = 0.0
+                model.b2[torch.from_numpy(unused)] = 0.0
+
+    def report(epoch: int, _train: float, ap: float, improved: bool) -> None:
+        if epoch % 5 == 0 or improved:
             log(f"  epoch {epoch:2d} valid PR-AUC {ap:.4f}")
-        if stale >= 8:
-            break
-    assert best_state is not None
-    model.load_state_dict(best_state)
+
+    fit_with_early_stopping(
+        model,
+        opt,
+        len(xt),
+        batch,
+        epochs,
+        rng,
+        batch_loss,
+        lambda: average_precision_score(y_valid, model(xv)[0].numpy().ravel()),
+        patience=8,
+        higher_is_better=True,
+        first_epoch=0,
+        after_step=pin_unused,
+        on_epoch=report,
+    )
     model.centre_on(xt)
     model.eval()
     return model
