@@ -57,6 +57,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from common import set_seed  # noqa: E402
+from common.fit import fit_with_early_stopping  # noqa: E402
 from lognormal import Z10, Z90, LogNormalNet, calibrate, fit, predict, quantile, score  # noqa: E402
 
 DAY = 86400.0
@@ -213,28 +214,18 @@ def fit_l1(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, e
         nll = (torch.log(sigma) + 0.5 * ((log_y - mu.detach()) / sigma) ** 2).mean()
         return l1 + nll
 
-    best, best_state, stale = float("inf"), None, 0
-    for epoch in range(1, epochs + 1):
-        model.train()
-        order = rng.permutation(len(xt))
-        for start in range(0, len(order), batch):
-            idx = torch.tensor(order[start : start + batch])
-            opt.zero_grad()
-            loss_of(*model.raw(xt[idx]), yt[idx]).backward()
-            opt.step()
-        model.eval()
-        with torch.no_grad():
-            val = loss_of(*model.raw(xv), yv).item()
-        if on_epoch is not None:
-            on_epoch(epoch, epochs, 0.0, val)
-        if val < best - 1e-4:
-            best, best_state, stale = val, {k: v.clone() for k, v in model.state_dict().items()}, 0
-        else:
-            stale += 1
-            if stale >= patience:
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    fit_with_early_stopping(
+        model,
+        opt,
+        len(xt),
+        batch,
+        epochs,
+        rng,
+        lambda idx: loss_of(*model.raw(xt[idx]), yt[idx]),
+        lambda: loss_of(*model.raw(xv), yv).item(),
+        patience=patience,
+        on_epoch=None if on_epoch is None else lambda epoch, _train, val, _improved: on_epoch(epoch, epochs, 0.0, val),
+    )
     return model
 
 
