@@ -30,6 +30,9 @@ export const DEFAULT_JUDGMENTS = [
   "/work/shared/datasets/home_depot",
 ];
 
+/** Queries per default folder: bounds the run; CrowdFlower has fewer, so all of them. */
+export const DEFAULT_SAMPLE = 1500;
+
 const { values } = parseArgs({
   options: {
     judgments: { type: "string", multiple: true },
@@ -72,6 +75,8 @@ if (judgments.length === 0) {
     if (values.data === undefined) await rm(data, { recursive: true, force: true });
   }
   judgments = DEFAULT_JUDGMENTS.filter((d) => existsSync(join(d, "qrels.txt")));
+  // The committed ranker's sample (every CrowdFlower query, 1,500 of Home Depot's), so this reproduces it.
+  values.sample ??= String(DEFAULT_SAMPLE);
   if (judgments.length === 0) {
     say("no judgements given and none of the default folders exist: the registry's ranker is left as it is");
     process.exit(0);
