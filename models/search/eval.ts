@@ -9,7 +9,6 @@ import {
   FieldStats,
   LtrRanker,
   OpenSearchBackend,
-  rankByModel,
   Synonyms,
   TextEncoder,
   type SearchBackend,
@@ -17,12 +16,14 @@ import {
 import { createRng, hashString } from "@aisle/world";
 import { readRelevanceDataset } from "./dataset.ts";
 import {
+  bootstrapMeans,
   datasetEngine,
   DEPTH,
   fusedOrder,
   learnRanker,
   runJudgedQueries,
   sampleQueries,
+  servedRanking,
   writeRegistryManifest,
   type JudgedRun,
 } from "./ltr.ts";
@@ -144,18 +145,8 @@ async function learnAndServe(
   if (ranker === null) throw new Error("the trained registry holds no ranker");
   const weight = ranker.settings.semanticWeight;
   for (const r of testRuns) {
-    const byId = new Map(r.candidates.map((c) => [c.doc.id, c]));
-    const fused = fusedOrder(r, weight, ranker.settings.enabled)
-      .map((id, i) => ({ ...(byId.get(id) as JudgedRun["candidates"][number]), score: -i }))
-      .filter((c) => c.doc !== undefined);
     learnedFusion.set(r.id, fusedOrder(r, weight));
-    const served = ranker.settings.enabled
-      ? await rankByModel(ranker, stats, fused, fused.length, r.query)
-      : fused;
-    servedOrder.set(
-      r.id,
-      served.map((c) => c.doc.id),
-    );
+    servedOrder.set(r.id, await servedRanking(ranker, stats, r));
   }
   settingsLog.push({ ...ranker.settings, trees: spec.metrics?.["trees"] ?? 0 });
   await ranker.close();
@@ -207,12 +198,7 @@ const MODES: Record<string, (r: JudgedRun) => readonly string[]> = {
 
 function pairedBootstrap(a: readonly number[], b: readonly number[]) {
   const diff = a.map((x, i) => x - (b[i] as number));
-  const rng = createRng(hashString(`search-eval-bootstrap:${seed}`));
-  const means = Array.from({ length: 2000 }, () => {
-    let sum = 0;
-    for (let i = 0; i < diff.length; i += 1) sum += diff[rng.int(0, diff.length - 1)] as number;
-    return sum / diff.length;
-  }).sort((x, y) => x - y);
+  const means = bootstrapMeans(diff, `search-eval-bootstrap:${seed}`);
   return {
     mean: mean(diff),
     ci90: [means[99] as number, means[1899] as number] as [number, number],
@@ -225,12 +211,7 @@ function pairedBootstrap(a: readonly number[], b: readonly number[]) {
 
 /** 95 % bootstrap interval of a per-query mean (2,000 resamples over queries, seeded like the paired one). */
 function meanInterval(xs: readonly number[]): [number, number] {
-  const rng = createRng(hashString(`search-eval-bootstrap-mean:${seed}`));
-  const means = Array.from({ length: 2000 }, () => {
-    let sum = 0;
-    for (let i = 0; i < xs.length; i += 1) sum += xs[rng.int(0, xs.length - 1)] as number;
-    return sum / xs.length;
-  }).sort((x, y) => x - y);
+  const means = bootstrapMeans(xs, `search-eval-bootstrap-mean:${seed}`);
   return [means[49] as number, means[1949] as number];
 }
 

@@ -3,23 +3,16 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  DEFAULT_SYNONYMS_FILE,
-  FieldStats,
-  LtrRanker,
-  rankByModel,
-  Synonyms,
-  TextEncoder,
-} from "@aisle/search";
+import { DEFAULT_SYNONYMS_FILE, FieldStats, LtrRanker, Synonyms, TextEncoder } from "@aisle/search";
 import { createRng, hashString } from "@aisle/world";
 import { readRelevanceDataset } from "./dataset.ts";
 import {
+  bootstrapMeans,
   datasetEngine,
-  fusedOrder,
   learnRanker,
   runJudgedQueries,
+  servedRanking,
   writeRegistryManifest,
-  type JudgedRun,
 } from "./ltr.ts";
 import { mean, ndcgAt } from "./metrics.ts";
 import { prettifyJson } from "../../scripts/models.ts";
@@ -63,12 +56,7 @@ const pool = await runJudgedQueries(engine, ds, a1.slice(0, largest), say);
 const bm25 = scored.map((r) => ndcgAt(10, r.allLexicalIds, r.judged));
 
 function bootstrap(diff: readonly number[]): [number, number] {
-  const rng = createRng(hashString(`search-curve-bootstrap:${seed}`));
-  const means = Array.from({ length: 2000 }, () => {
-    let s = 0;
-    for (let i = 0; i < diff.length; i += 1) s += diff[rng.int(0, diff.length - 1)] as number;
-    return s / diff.length;
-  }).sort((x, y) => x - y);
+  const means = bootstrapMeans(diff, `search-curve-bootstrap:${seed}`);
   return [means[49] as number, means[1949] as number];
 }
 
@@ -81,22 +69,7 @@ for (const size of sizes) {
     const ranker = await LtrRanker.load(registry);
     if (ranker === null) throw new Error("no ranker");
     const served: number[] = [];
-    for (const r of scored as JudgedRun[]) {
-      const byId = new Map(r.candidates.map((c) => [c.doc.id, c]));
-      const fused = fusedOrder(r, ranker.settings.semanticWeight, ranker.settings.enabled)
-        .map((id, i) => ({ ...(byId.get(id) as JudgedRun["candidates"][number]), score: -i }))
-        .filter((c) => c.doc !== undefined);
-      const order = ranker.settings.enabled
-        ? await rankByModel(ranker, stats, fused, fused.length, r.query)
-        : fused;
-      served.push(
-        ndcgAt(
-          10,
-          order.map((c) => c.doc.id),
-          r.judged,
-        ),
-      );
-    }
+    for (const r of scored) served.push(ndcgAt(10, await servedRanking(ranker, stats, r), r.judged));
     await ranker.close();
     const diff = served.map((x, i) => x - (bm25[i] as number));
     const row = {

@@ -12,7 +12,9 @@ import {
   ltrFeatureRows,
   NO_FILTERS,
   RANKER_MODEL,
+  rankByModel,
   reciprocalRankFusion,
+  type LtrRanker,
   type Candidate,
   type LtrQuery,
   type SearchBackend,
@@ -166,16 +168,35 @@ export function chooseSemanticWeight(runs: readonly JudgedRun[], seed = 7): numb
   return best.weight;
 }
 
+/** The means of 2,000 resamples of `xs` (with replacement, over queries), ascending; `key` seeds them. */
+export function bootstrapMeans(xs: readonly number[], key: string): number[] {
+  const rng = createRng(hashString(key));
+  return Array.from({ length: 2000 }, () => {
+    let sum = 0;
+    for (let i = 0; i < xs.length; i += 1) sum += xs[rng.int(0, xs.length - 1)] as number;
+    return sum / xs.length;
+  }).sort((a, b) => a - b);
+}
+
 /** The 5th percentile of the mean of `diff` over 2,000 seeded resamples (one-sided paired bootstrap bound). */
 export function bootstrapLower(diff: readonly number[], seed: number): number {
   if (diff.length === 0) return 0;
-  const rng = createRng(hashString(`search-ltr-bootstrap:${seed}`));
-  const means = Array.from({ length: 2000 }, () => {
-    let sum = 0;
-    for (let i = 0; i < diff.length; i += 1) sum += diff[rng.int(0, diff.length - 1)] as number;
-    return sum / diff.length;
-  }).sort((a, b) => a - b);
-  return means[99] as number;
+  return bootstrapMeans(diff, `search-ltr-bootstrap:${seed}`)[99] as number;
+}
+
+/**
+ * The order the subgraph serves for a judged run under a learned ranker: the fusion at its semantic weight
+ * (followed by the any-word candidates when the ranker is enabled), then ordered by the ranker when enabled.
+ */
+export async function servedRanking(ranker: LtrRanker, stats: FieldStats, run: JudgedRun): Promise<string[]> {
+  const byId = new Map(run.candidates.map((c) => [c.doc.id, c]));
+  const fused = fusedOrder(run, ranker.settings.semanticWeight, ranker.settings.enabled)
+    .map((id, i) => ({ ...(byId.get(id) as JudgedRun["candidates"][number]), score: -i }))
+    .filter((c) => c.doc !== undefined);
+  const served = ranker.settings.enabled
+    ? await rankByModel(ranker, stats, fused, fused.length, run.query)
+    : fused;
+  return served.map((c) => c.doc.id);
 }
 
 function idealDcg10(judged: ReadonlyMap<string, number>): number {
