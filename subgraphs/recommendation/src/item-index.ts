@@ -17,6 +17,11 @@ export interface ItemIndexOptions {
   readonly expansionAdd?: number;
   /** Beam width while searching. Default 128 (recall@100 vs exact search is measured in the bench). */
   readonly expansionSearch?: number;
+  /**
+   * Threads of a bulk build. Default 2. With more than one, the order of insertion, and so the graph and its
+   * recall, varies from build to build; 1 builds the same graph every time (tests that assert on recall).
+   */
+  readonly buildThreads?: number;
 }
 
 /**
@@ -66,6 +71,10 @@ export class ItemIndex {
     });
   }
 
+  get #buildThreads(): number {
+    return this.#options.buildThreads ?? 2;
+  }
+
   get size(): number {
     return this.#unitIndex.size();
   }
@@ -111,7 +120,7 @@ export class ItemIndex {
     live.forEach((key, i) =>
       flat.set(this.#augmented(this.#vectors[key] as Float32Array), i * (this.dim + 1)),
     );
-    this.#index.add(keys, flat, 2);
+    this.#index.add(keys, flat, this.#buildThreads);
   }
 
   /** Adds many items at once (start-up). */
@@ -136,8 +145,8 @@ export class ItemIndex {
       flatUnits.set(unit, i * this.dim);
     });
     // Two threads for the bulk build; searches use one (usearch refuses more threads than `add` used).
-    this.#index.add(keys, flat, 2);
-    this.#unitIndex.add(keys, flatUnits, 2);
+    this.#index.add(keys, flat, this.#buildThreads);
+    this.#unitIndex.add(keys, flatUnits, this.#buildThreads);
   }
 
   /** Adds an item or replaces its vector. */
